@@ -1,0 +1,30 @@
+// Random tokens, hashing of secrets, constant-time comparison. Together with
+// password-hashing.ts, the only place that imports node:crypto (house rule: one place to audit).
+
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/** 256 bits from the OS CSPRNG, base64url: unguessable (OWASP Session Management: ≥64 bits of entropy). */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function randomId(): string {
+  return randomUUID();
+}
+
+/** Hex SHA-256. Used for high-entropy secrets (session ids), where a slow hash adds nothing. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+export function hmacSha256(key: string | Buffer, value: string): string {
+  return createHmac('sha256', key).update(value, 'utf8').digest('hex');
+}
+
+/** Compares two strings in time independent of where they differ (no timing oracle). */
+export function constantTimeEqual(a: string, b: string): boolean {
+  // Hash first so lengths are equal and the length itself doesn't leak through an early exit.
+  const ha = createHash('sha256').update(a, 'utf8').digest();
+  const hb = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}

@@ -1,0 +1,34 @@
+// The ordered list of migrations. Add a file, append it here; never edit a released one.
+
+import type { Kysely } from 'kysely';
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import * as m0001 from './0001-foundation.ts';
+
+export interface MigrationContext {
+  dialect: 'sqlite' | 'postgres';
+}
+
+interface MigrationModule {
+  up(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;
+  down?(db: Kysely<unknown>, ctx: MigrationContext): Promise<void>;
+}
+
+const migrations: Record<string, MigrationModule> = {
+  '0001-foundation': m0001,
+};
+
+export function migrationProvider(ctx: MigrationContext): MigrationProvider {
+  return {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(migrations)) {
+        const down = m.down;
+        out[name] = {
+          up: (db) => m.up(db, ctx),
+          ...(down ? { down: (db: Kysely<unknown>) => down(db, ctx) } : {}),
+        };
+      }
+      return out;
+    },
+  };
+}
