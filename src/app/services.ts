@@ -3,9 +3,9 @@
 
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.ts';
-import { type Clock, systemClock } from '../domain/clock.ts';
 import type { Directory } from '../directory/directory.ts';
 import { EmbeddedDirectory } from '../directory/embedded/embedded-directory.ts';
+import { type Clock, systemClock } from '../domain/clock.ts';
 import { OutboxMessenger } from '../messaging/outbox.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { migrateToLatest, openDatabase, sqlitePath } from '../store/database.ts';

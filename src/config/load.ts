@@ -5,7 +5,7 @@
 // Environment overrides: NYCKEL_<PATH> where the path's parts are joined by "__" and matched
 // case-insensitively, underscores ignored: NYCKEL_STORE__POSTGRES__URL, NYCKEL_SESSIONS__IDLE_MINUTES.
 // A variable ending in _FILE names a file whose contents are the value (for secrets).
-// PORT and HOST are shortcuts for server.port and server.host.
+// PORT and HOST are shortcuts for server.port and server.host. NYCKEL_TEST_* is ignored.
 
 import { readFileSync, statSync } from 'node:fs';
 import YAML from 'yaml';
@@ -110,7 +110,8 @@ function readYamlFile(file: string, problems: ConfigProblem[]): Record<string, u
 function applyEnvironment(raw: Record<string, unknown>, env: Record<string, string | undefined>, problems: ConfigProblem[]): void {
   const entries = Object.entries(env).filter(([k, v]) => v !== undefined && (k === 'PORT' || k === 'HOST' || k.startsWith('NYCKEL_')));
   for (const [name, rawValue] of entries.sort(([a], [b]) => a.localeCompare(b))) {
-    if (name === 'NYCKEL_CONFIG') continue;
+    // NYCKEL_CONFIG names the file; NYCKEL_TEST_* is reserved for the test suite's own settings.
+    if (name === 'NYCKEL_CONFIG' || name.startsWith('NYCKEL_TEST_')) continue;
     let key = name;
     let value = rawValue as string;
     if (key.endsWith('_FILE')) {
@@ -187,7 +188,10 @@ function describeIssues(issues: z.core.$ZodIssue[]): ConfigProblem[] {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.push({ path: path === '' ? key : `${path}.${key}`, message: 'unknown key; check its spelling against the configuration reference in the README' });
+        problems.push({
+          path: path === '' ? key : `${path}.${key}`,
+          message: 'unknown key; check its spelling against the configuration reference in the README',
+        });
       }
     } else {
       problems.push({ path, message: issue.message });

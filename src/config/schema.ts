@@ -5,7 +5,13 @@
 
 import { z } from 'zod';
 
-const durationMinutes = (fallback: number) => z.number().int().min(1).max(60 * 24 * 365).default(fallback);
+const durationMinutes = (fallback: number) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(60 * 24 * 365)
+    .default(fallback);
 
 const rateLimitRule = (limit: number, windowMinutes: number) =>
   z
@@ -30,7 +36,12 @@ export const configSchema = z.strictObject({
       /** Peers whose X-Forwarded-For is believed (load balancers, reverse proxies). */
       trustedProxies: z.array(cidr).default([]),
       /** Largest request body accepted, in bytes (forms are small; this stops memory abuse). */
-      bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(10 * 1024 * 1024)
+        .default(64 * 1024),
     })
     .prefault({}),
 
@@ -60,7 +71,10 @@ export const configSchema = z.strictObject({
         .prefault({}),
       postgres: z
         .strictObject({
-          url: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+          url: z
+            .string()
+            .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL')
+            .optional(),
           poolSize: z.number().int().min(1).max(100).default(10),
         })
         .prefault({}),
@@ -86,7 +100,12 @@ export const configSchema = z.strictObject({
           /** argon2id parameters; defaults follow OWASP's Password Storage Cheat Sheet (m=19 MiB, t=2, p=1). */
           argon2: z
             .strictObject({
-              memoryKiB: z.number().int().min(8 * 1024).max(4 * 1024 * 1024).default(19 * 1024),
+              memoryKiB: z
+                .number()
+                .int()
+                .min(8 * 1024)
+                .max(4 * 1024 * 1024)
+                .default(19 * 1024),
               iterations: z.number().int().min(1).max(20).default(2),
               parallelism: z.number().int().min(1).max(16).default(1),
             })

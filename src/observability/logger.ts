@@ -1,11 +1,24 @@
 // JSON logs (pino). Passwords, codes, secrets, tokens and cookies are redacted wherever they
 // appear in a logged object, so a careless log call can't leak one (OWASP Logging Cheat Sheet).
 
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
-const SECRET_KEYS = ['password', 'newPassword', 'oldPassword', 'currentPassword', 'code', 'secret', 'token', 'otp', 'pass', 'csrf', 'cookie', 'authorization', 'url'];
+const SECRET_KEYS = [
+  'password',
+  'newPassword',
+  'oldPassword',
+  'currentPassword',
+  'code',
+  'secret',
+  'token',
+  'otp',
+  'pass',
+  'csrf',
+  'cookie',
+  'authorization',
+];
 
 export const redactPaths = [
   ...SECRET_KEYS,

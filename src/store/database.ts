@@ -11,9 +11,7 @@ import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 import { NodeSqliteDatabase } from './sqlite-connection.ts';
 
-export type StoreTarget =
-  | { driver: 'sqlite'; path: string }
-  | { driver: 'postgres'; url: string; poolSize?: number };
+export type StoreTarget = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number };
 
 export interface OpenDatabase {
   db: Kysely<Database>;

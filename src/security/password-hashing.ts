@@ -1,0 +1,87 @@
+// Password hashing for the embedded directory: argon2id (RFC 9106) through @node-rs/argon2,
+// with the cost parameters from configuration. Together with tokens.ts, the only place that
+// handles password hashes; nothing here ever logs a password or a hash.
+
+import { type Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
+import { randomToken } from './tokens.ts';
+
+/** Cost parameters (config.directory.embedded.argon2). OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1. */
+export interface Argon2Params {
+  memoryKiB: number;
+  iterations: number;
+  parallelism: number;
+}
+
+// Algorithm.Argon2id: the enum is a `const enum`, which isolatedModules can't inline.
+// argon2id resists both GPU cracking and side channels (RFC 9106 §4 recommends it).
+const ARGON2ID = 2 as Algorithm;
+// Version 0x13 (19), the current one; written by the library's default too.
+const VERSION_0X13 = 1;
+
+function optionsFor(params: Argon2Params) {
+  return { algorithm: ARGON2ID, memoryCost: params.memoryKiB, timeCost: params.iterations, parallelism: params.parallelism };
+}
+
+/** Hashes a password with a fresh random salt (16 bytes from the OS CSPRNG); returns a PHC string. */
+export async function hashPassword(password: string, params: Argon2Params): Promise<string> {
+  return hash(password, optionsFor(params));
+}
+
+/**
+ * Checks a password against a stored PHC string. Returns false for a wrong password and for a
+ * malformed or unsupported hash; never throws for either (a bad row must not become a 500).
+ */
+export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(storedHash, password);
+  } catch {
+    return false;
+  }
+}
+
+// One precomputed hash per parameter set, so a dummy verify costs exactly what a real one does.
+const dummyHashes = new Map<string, Promise<string>>();
+
+function dummyHashFor(params: Argon2Params): Promise<string> {
+  const key = `${params.memoryKiB}:${params.iterations}:${params.parallelism}`;
+  let pending = dummyHashes.get(key);
+  if (pending === undefined) {
+    // A random password nobody knows: the dummy verify can never succeed.
+    pending = hashPassword(randomToken(), params);
+    // A failed computation must not poison the cache for the life of the process.
+    pending.catch(() => dummyHashes.delete(key));
+    dummyHashes.set(key, pending);
+  }
+  return pending;
+}
+
+/** Computes the dummy hash ahead of the first unknown-account sign-in, so that one isn't slower either. */
+export async function prepareDummyHash(params: Argon2Params): Promise<void> {
+  await dummyHashFor(params);
+}
+
+/**
+ * Spends the time of one real verification, for accounts that don't exist or have no
+ * password: the answer for an unknown account must not come back faster (OWASP
+ * Authentication Cheat Sheet: no user enumeration by response time).
+ */
+export async function dummyVerify(params: Argon2Params): Promise<void> {
+  const dummy = await dummyHashFor(params);
+  await verifyPassword(dummy, 'not the password');
+}
+
+/** True when a stored hash was made with other parameters (or isn't argon2id), so it should be replaced at the next sign-in. */
+export function needsRehash(storedHash: string, params: Argon2Params): boolean {
+  try {
+    const used = parseOptions(storedHash);
+    return (
+      (used.algorithm as number) !== (ARGON2ID as number) ||
+      (used.version as number) !== VERSION_0X13 ||
+      used.memoryCost !== params.memoryKiB ||
+      used.timeCost !== params.iterations ||
+      used.parallelism !== params.parallelism
+    );
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,24 @@
+// Tests the body limit: just under passes, just over gets the 413 page.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createTestContext, TestBrowser, type TestContext } from '../test-harness.ts';
+
+describe('body limit', () => {
+  let ctx: TestContext;
+  before(async () => {
+    ctx = await createTestContext({ server: { bodyLimitBytes: 2048 } });
+  });
+  after(() => ctx.close());
+
+  it('lets a form within the limit through and refuses one over it', async () => {
+    const browser = new TestBrowser(ctx.app);
+    await browser.get('/sign-in?lang=en');
+    const small = await browser.post('/sign-in', { identifier: 'x'.repeat(100), password: 'y' });
+    assert.equal(small.status, 401);
+    const large = await browser.post('/sign-in', { identifier: 'x'.repeat(3000), password: 'y' });
+    assert.equal(large.status, 413);
+    assert.match(large.body, /What you sent was too large/);
+    assert.equal((await ctx.services.store.listAudit({ type: 'sign_in', limit: 10 })).length, 1, 'the large one never reached the flow');
+  });
+});

@@ -1,0 +1,98 @@
+// Sign in, the locked-account page and sign out. The flow decides; this file turns its outcome
+// into a page, a redirect or a new session.
+
+import type { Context } from 'hono';
+import { type SignInProblem, signIn } from '../../flows/sign-in/flow.ts';
+import type { Catalog } from '../../i18n/catalog.ts';
+import type { FieldError } from '../components/form-fields.tsx';
+import type { WebEnv } from '../context.ts';
+import { tooManyRequestsPage } from '../error-responses.tsx';
+import { field, readForm } from '../form.ts';
+import { LockedPage } from '../pages/locked-page.tsx';
+import { SignInPage } from '../pages/sign-in-page.tsx';
+import { renderPage } from '../render.tsx';
+import type { RouteTable } from '../route-table.ts';
+import { beginSession, endSession, PENDING_CHANGE_MINUTES } from '../session.ts';
+
+function problemToError(t: Catalog, problem: SignInProblem): FieldError {
+  switch (problem) {
+    case 'identifier_missing':
+      return { field: 'identifier', message: t.signIn.identifierMissing };
+    case 'identifier_too_long':
+      return { field: 'identifier', message: t.signIn.identifierTooLong };
+    case 'password_missing':
+      return { field: 'password', message: t.signIn.passwordMissing };
+    case 'unreadable':
+      return { field: 'identifier', message: t.form.unreadable };
+  }
+}
+
+async function renderSignIn(c: Context<WebEnv>, identifier: string, errors: FieldError[], status: number): Promise<Response> {
+  return renderPage(
+    c,
+    { title: c.var.t.signIn.title, hasErrors: errors.length > 0, status },
+    <SignInPage t={c.var.t} csrfToken={await c.var.csrfToken()} identifier={identifier} errors={errors} />,
+  );
+}
+
+export function registerSignInRoutes(routes: RouteTable): void {
+  routes.get('/sign-in', (c) => {
+    if (c.var.session !== null) return c.redirect('/account', 303);
+    return renderSignIn(c, '', [], 200);
+  });
+
+  routes.post('/sign-in', async (c) => {
+    const services = c.var.services;
+    const form = await readForm(c);
+    const outcome = await signIn(
+      { store: services.store, directory: services.directory, clock: services.clock, config: services.config },
+      { identifier: field(form, 'identifier'), password: field(form, 'password'), ip: c.var.clientIp },
+    );
+    switch (outcome.kind) {
+      case 'invalid_input':
+        return renderSignIn(
+          c,
+          outcome.problems.includes('unreadable') ? '' : outcome.identifier,
+          outcome.problems.map((p) => problemToError(c.var.t, p)),
+          400,
+        );
+      case 'invalid_credentials':
+        // One message for unknown account, wrong password and disabled account (no enumeration).
+        return renderSignIn(c, outcome.identifier, [{ field: 'identifier', message: c.var.t.signIn.invalidCredentials }], 401);
+      case 'rate_limited':
+        return tooManyRequestsPage(c, outcome.retryAfterMs);
+      case 'locked':
+        return c.redirect('/sign-in/locked', 303);
+      case 'signed_in':
+        await beginSession(c, outcome.account.id);
+        c.var.log.info({ account: outcome.account.id }, 'signed in');
+        return c.redirect('/account', 303);
+      case 'change_required': {
+        const until = services.clock.now().getTime() + PENDING_CHANGE_MINUTES * 60_000;
+        await beginSession(c, outcome.account.id, { pendingChange: { reason: outcome.reason, until } });
+        c.var.log.info({ account: outcome.account.id, reason: outcome.reason }, 'signed in, password change required');
+        return c.redirect('/account/password', 303);
+      }
+    }
+  });
+
+  routes.get('/sign-in/locked', (c) =>
+    renderPage(
+      c,
+      { title: c.var.t.locked.title },
+      <LockedPage t={c.var.t} lockoutMinutes={c.var.services.config.directory.embedded.lockoutMinutes} />,
+    ),
+  );
+
+  routes.post('/sign-out', async (c) => {
+    const session = c.var.session;
+    if (session !== null) {
+      await c.var.services.store.appendAudit(
+        { type: 'sign_out', actor: session.accountId, subject: session.accountId, ip: c.var.clientIp, outcome: 'success' },
+        c.var.services.clock.now(),
+      );
+    }
+    await endSession(c);
+    return c.redirect('/?signedOut=1', 303);
+  });
+}

@@ -1,0 +1,146 @@
+// Portal sessions (OWASP Session Management Cheat Sheet). The cookie holds a 256-bit random
+// token; the store keeps only its SHA-256, so a leaked database gives no live sessions. A new
+// token at every sign-in (no session fixation), an idle and an absolute timeout on the
+// injected clock, and anything odd about the cookie simply means "not signed in".
+
+import type { Context, MiddlewareHandler } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createSessionCsrfToken } from '../security/csrf.ts';
+import { randomToken, sha256 } from '../security/tokens.ts';
+import type { WebEnv } from './context.ts';
+
+export const SESSION_COOKIE = 'nyckel_session';
+/** How long a "must change password first" state lasts before the user has to sign in again. */
+export const PENDING_CHANGE_MINUTES = 10;
+
+/** randomToken(32) is 43 base64url characters; anything else was not issued by us. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const MINUTE = 60_000;
+
+export interface PendingChange {
+  reason: 'expired' | 'must_change';
+  /** Epoch milliseconds. */
+  until: number;
+}
+
+export interface SessionData {
+  /** Synchronizer CSRF token for this session's forms. */
+  csrf: string;
+  /** Present when the password must be changed before anything else is allowed. */
+  pendingChange?: PendingChange;
+  /** A one-time notice for the next page (consumed when shown). */
+  flash?: 'password_changed';
+}
+
+export interface ActiveSession {
+  idHash: string;
+  accountId: string;
+  data: SessionData;
+  createdAt: Date;
+}
+
+/** `__Host-` when Secure: the browser then refuses the cookie from subdomains and non-https. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+}
+
+function cookieOptions(secure: boolean) {
+  // HttpOnly: no script can read it. SameSite=Lax: not sent on cross-site POSTs.
+  return { path: '/', httpOnly: true, secure, sameSite: 'Lax' as const };
+}
+
+function clearCookie(c: Context<WebEnv>): void {
+  deleteCookie(c, sessionCookieName(c.var.secureCookies), cookieOptions(c.var.secureCookies));
+}
+
+function parseData(raw: Record<string, unknown>): SessionData | null {
+  if (typeof raw.csrf !== 'string' || raw.csrf === '') return null;
+  const data: SessionData = { csrf: raw.csrf };
+  const pending = raw.pendingChange as Partial<PendingChange> | undefined;
+  if (pending !== undefined) {
+    if ((pending.reason !== 'expired' && pending.reason !== 'must_change') || typeof pending.until !== 'number') return null;
+    data.pendingChange = { reason: pending.reason, until: pending.until };
+  }
+  if (raw.flash === 'password_changed') data.flash = raw.flash;
+  return data;
+}
+
+/** Loads the session named by the cookie (or none), applying the timeouts. */
+export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | null> {
+  const { store, clock, config } = c.var.services;
+  const token = getCookie(c, sessionCookieName(c.var.secureCookies));
+  if (token === undefined) return null;
+  if (!TOKEN_PATTERN.test(token)) {
+    clearCookie(c);
+    return null;
+  }
+  const idHash = sha256(token);
+  const record = await store.getSession(idHash);
+  if (record === null) {
+    clearCookie(c);
+    return null;
+  }
+  const now = clock.now().getTime();
+  const data = parseData(record.data);
+  const isIdle = now - record.lastSeenAt.getTime() >= config.sessions.idleMinutes * MINUTE;
+  const isTooOld = now - record.createdAt.getTime() >= config.sessions.absoluteMinutes * MINUTE;
+  const isPendingOver = data?.pendingChange !== undefined && data.pendingChange.until <= now;
+  if (data === null || isIdle || isTooOld || isPendingOver) {
+    await store.deleteSession(idHash);
+    clearCookie(c);
+    c.var.log.info({ reason: data === null ? 'bad_data' : isIdle ? 'idle' : isTooOld ? 'absolute' : 'pending_expired' }, 'session ended');
+    return null;
+  }
+  await store.touchSession(idHash, new Date(now));
+  return { idHash, accountId: record.accountId, data, createdAt: record.createdAt };
+}
+
+/** Middleware: sets c.var.session. */
+export function loadSession(): MiddlewareHandler<WebEnv> {
+  return async (c, next) => {
+    c.set('session', await readSession(c));
+    await next();
+  };
+}
+
+/** Starts a fresh session (new token, new CSRF token), ending the current one if any. */
+export async function beginSession(
+  c: Context<WebEnv>,
+  accountId: string,
+  extra: { pendingChange?: PendingChange; flash?: SessionData['flash'] } = {},
+): Promise<ActiveSession> {
+  const { store, clock } = c.var.services;
+  const current = c.var.session;
+  if (current !== null && current !== undefined) await store.deleteSession(current.idHash);
+  const token = randomToken(32);
+  const idHash = sha256(token);
+  const now = clock.now();
+  const data: SessionData = { csrf: createSessionCsrfToken(), ...extra };
+  await store.createSession({
+    idHash,
+    accountId,
+    data: { ...data },
+    createdAt: now,
+    lastSeenAt: now,
+    ip: c.var.clientIp,
+    userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+  });
+  setCookie(c, sessionCookieName(c.var.secureCookies), token, cookieOptions(c.var.secureCookies));
+  const session: ActiveSession = { idHash, accountId, data, createdAt: now };
+  c.set('session', session);
+  return session;
+}
+
+/** Replaces the session's data (for example to consume a flash notice). */
+export async function updateSessionData(c: Context<WebEnv>, session: ActiveSession, data: SessionData): Promise<void> {
+  await c.var.services.store.touchSession(session.idHash, c.var.services.clock.now(), { ...data });
+  session.data = data;
+}
+
+/** Signs out: deletes the session from the store and clears the cookie. */
+export async function endSession(c: Context<WebEnv>): Promise<void> {
+  const current = c.var.session;
+  if (current !== null && current !== undefined) await c.var.services.store.deleteSession(current.idHash);
+  clearCookie(c);
+  c.set('session', null);
+}
