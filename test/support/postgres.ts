@@ -169,7 +169,12 @@ function postgresUser(): { uid: number; gid: number } {
 
 function command(cluster: RunningCluster, tool: string, args: string[]): [string, string[]] {
   const path = join(cluster.binDir, tool);
-  return cluster.asPostgresUser ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
+  return cluster.asPostgresUser ? [runuserPath(), ['-u', 'postgres', '--', path, ...args]] : [path, args];
+}
+
+/** runuser lives in /usr/sbin, which a CI job's PATH may not include. */
+function runuserPath(): string {
+  return ['/usr/sbin/runuser', '/sbin/runuser'].find((p) => existsSync(p)) ?? 'runuser';
 }
 
 function run(cluster: RunningCluster, tool: string, args: string[]): Promise<void> {
