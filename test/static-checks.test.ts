@@ -20,6 +20,12 @@ test('TypeScript: tsc --noEmit (strict) reports no errors', { timeout: 240_000 }
 });
 
 test('Biome: format and lint are clean', { timeout: 120_000 }, () => {
-  const { status, output } = run([join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', '--colors=off', '--error-on-warnings', root]);
+  const { status, output } = run([
+    join(root, 'node_modules/@biomejs/biome/bin/biome'),
+    'check',
+    '--colors=off',
+    '--error-on-warnings',
+    root,
+  ]);
   assert.equal(status, 0, `biome check found problems (run \`npx biome check --write .\`):\n${output.slice(0, 8000)}`);
 });
