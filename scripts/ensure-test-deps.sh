@@ -1,6 +1,7 @@
 #!/bin/sh
 # Makes sure the Debian packages the tests use are installed: real servers and tools the
-# tests start themselves (PostgreSQL, Chromium, oathtool, fonts for screenshots).
+# tests start themselves (PostgreSQL, OpenLDAP's slapd with ldap-utils and openssl, Samba as an
+# AD domain controller, Chromium, oathtool, fonts for screenshots).
 # As root it installs what is missing; otherwise it prints the command to run.
 # Quiet and fast when everything is present.
 set -eu
@@ -23,6 +24,16 @@ need postgresql has_glob /usr/lib/postgresql/*/bin/initdb
 need chromium test -x /usr/bin/chromium
 need oathtool test -x /usr/bin/oathtool
 need fonts-dejavu-core test -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+need slapd test -x /usr/sbin/slapd
+need ldap-utils test -x /usr/bin/ldapwhoami
+need openssl test -x /usr/bin/openssl
+# Samba as an Active Directory domain controller (samba-ad-provision holds the AD schema that
+# `samba-tool domain provision` needs; --no-install-recommends would otherwise leave it out).
+need samba test -x /usr/sbin/samba
+need samba-ad-dc sh -c 'dpkg-query -W -f="\${Status}" samba-ad-dc | grep -q "ok installed"'
+need samba-ad-provision test -d /usr/share/samba/setup/ad-schema
+need krb5-user test -x /usr/bin/kinit
+need winbind test -x /usr/sbin/winbindd
 
 [ -z "$missing" ] && exit 0
 

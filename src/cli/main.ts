@@ -7,6 +7,7 @@ import { ConfigError } from '../config/load.ts';
 import { NyckelError } from '../domain/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { randomToken } from '../security/tokens.ts';
+import { breachedCommands } from './breached-command.ts';
 import {
   type CliIo,
   type Command,
@@ -22,6 +23,7 @@ import {
 } from './command-line.ts';
 import { configCommands } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { keysCommands } from './keys-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { usersCommands } from './users-command.ts';
@@ -32,6 +34,8 @@ const commands: Record<string, Command | CommandGroup> = {
   config: configCommands,
   users: usersCommands,
   demo: demoCommand,
+  breached: breachedCommands,
+  keys: keysCommands,
 };
 
 const TOP_USAGE = 'nyckel <command> [options]';

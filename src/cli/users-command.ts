@@ -8,6 +8,7 @@ import type { AccountState, DirectoryAccount } from '../directory/directory.ts';
 import { parseNewAccount } from '../directory/embedded/account-input.ts';
 import { type ExistingAccounts, formatCsvProblem, planCsvImport, readCsvFile } from '../directory/embedded/csv-import.ts';
 import { isNyckelError } from '../domain/errors.ts';
+import { MAX_PASS_MINUTES } from '../methods/security-info-service.ts';
 import { CLI_ACTOR, requireEmbeddedDirectory, withServices } from './cli-services.ts';
 import {
   type Command,
@@ -435,6 +436,52 @@ const requireChangeCommand = accountChange(
   },
 );
 
+// ---- users issue-pass ----
+
+const issuePassHelp: CommandHelp = {
+  name: 'users issue-pass',
+  summary: 'issue a temporary access pass so a user can register a first sign-in method from anywhere',
+  usage: ['users issue-pass USERNAME|EMAIL [--valid-minutes MINUTES] [--reusable]'],
+  options: [
+    ['--valid-minutes MINUTES', 'how long the pass works (default 60, at most 10080 = 7 days)'],
+    ['--reusable', 'the pass can be used more than once until it expires (default: single use)'],
+  ],
+  notes: [
+    'The pass is printed once and stored only as a hash: give it to the user through a channel you trust,',
+    'after checking who they are. Issuing it is written to the audit log.',
+  ],
+  examples: ['nyckel users issue-pass anna.berg', 'nyckel users issue-pass anna.berg --valid-minutes 480 --reusable'],
+};
+
+const issuePassCommand: Command = {
+  help: issuePassHelp,
+  async run(args, context) {
+    const parsed = parseCommandLine(
+      args,
+      context,
+      issuePassHelp,
+      { 'valid-minutes': { type: 'string' }, reusable: { type: 'boolean' } },
+      { min: 1, max: 1, names: ['USERNAME'] },
+    );
+    if (parsed === null) return EXIT_OK;
+    const minutesText = parsed.values['valid-minutes'] ?? '60';
+    const validMinutes = /^\d{1,6}$/.test(minutesText) ? Number(minutesText) : Number.NaN;
+    if (!Number.isInteger(validMinutes) || validMinutes < 1 || validMinutes > MAX_PASS_MINUTES) {
+      throw new UsageError(`--valid-minutes must be a whole number from 1 to ${MAX_PASS_MINUTES}`, issuePassHelp);
+    }
+    const singleUse = parsed.values.reusable !== true;
+    return withServices(context, async (services) => {
+      const account = await findOrFail(services, parsed.positionals[0] as string);
+      const pass = await services.securityInfo.issuePass(account.id, { singleUse, validMinutes, issuedBy: CLI_ACTOR });
+      const expires = new Date(services.clock.now().getTime() + validMinutes * 60_000);
+      context.io.stdout.write(
+        `Temporary access pass for ${account.username} (${singleUse ? 'single use' : 'reusable'}, valid until ${formatTime(expires)}):\n\n  ${pass}\n\nIt is shown only now.\n`,
+      );
+      return EXIT_OK;
+    });
+  },
+};
+
 export const usersCommands: CommandGroup = {
   help: {
     name: 'users',
@@ -449,5 +496,6 @@ export const usersCommands: CommandGroup = {
     show: showCommand,
     unlock: unlockCommand,
     'require-change': requireChangeCommand,
+    'issue-pass': issuePassCommand,
   },
 };

@@ -38,6 +38,9 @@ describe('loadConfig', () => {
     assert.equal(config.server.host, '127.0.0.1');
     assert.equal(config.dataDir, './data');
     assert.equal(config.i18n.defaultLanguage, 'sv');
+    // The trial's first-method registration is allowed from this machine only.
+    assert.deepEqual(config.securityInfo.firstRegistration.zones, ['this-machine']);
+    assert.deepEqual(config.networkZones['this-machine'], ['127.0.0.0/8', '::1/128']);
   });
 
   test('a file turns demo off unless it says otherwise', () => {
@@ -46,6 +49,8 @@ describe('loadConfig', () => {
     assert.equal(config.demo, false);
     assert.equal(config.organisation.name, 'Eslövs kommun');
     assert.equal(config.server.port, 9000);
+    assert.deepEqual(config.securityInfo.firstRegistration.zones, []);
+    assert.deepEqual(config.networkZones, {});
   });
 
   test('NYCKEL_CONFIG names the file', () => {

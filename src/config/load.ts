@@ -57,8 +57,12 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (file !== undefined) {
     raw = readYamlFile(file, problems);
   } else {
-    // With no file at all, Nyckel is the trial set-up: demo organisation on.
+    // With no file at all, Nyckel is the trial set-up: demo organisation on, and this machine
+    // is the trusted network where a first sign-in method may be registered (in production a
+    // first method needs an office/VPN zone or a helpdesk pass, so a leaked password isn't enough).
     raw.demo = true;
+    raw.networkZones = { 'this-machine': ['127.0.0.0/8', '::1/128'] };
+    raw.securityInfo = { firstRegistration: { zones: ['this-machine'] } };
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
 

@@ -4,6 +4,7 @@
 // silently ignored is worse than a refusal to start.
 
 import { z } from 'zod';
+import { isKnownCountry } from '../messaging/phone-number.ts';
 
 const durationMinutes = (fallback: number) =>
   z
@@ -25,6 +26,148 @@ const rateLimitRule = (limit: number, windowMinutes: number) =>
 const cidr = z
   .string()
   .regex(/^[0-9a-fA-F:.]+(\/\d{1,3})?$/, 'expected an IP address or CIDR range, for example 10.0.0.0/8 or 2001:db8::/32');
+
+// Messaging: SMS gateways and SMTP. Secrets (passwords, tokens, the webhook secret) are best
+// given as NYCKEL_…_FILE variables, so they stay out of the file and the process list.
+const countryCode = z.string().refine(isKnownCountry, 'expected an ISO 3166-1 country code in capitals, for example SE');
+
+const isLoopbackUrl = (url: URL) => ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+
+/** A gateway URL: https, or plain http only to this machine (a local relay), because credentials travel in it. */
+const gatewayUrl = (fallback: string) =>
+  z
+    .url({ protocol: /^https?$/ })
+    .default(fallback)
+    .refine((value) => {
+      const url = new URL(value);
+      return url.protocol === 'https:' || isLoopbackUrl(url);
+    }, 'expected an https:// URL (plain http is allowed only to 127.0.0.1 or localhost)');
+
+const optionalSecret = z.string().min(1).max(1024).optional();
+
+const smsConfigSchema = z
+  .strictObject({
+    /** Where SMS go: the outbox file (trials), 46elks, Twilio, or your own HTTPS webhook. */
+    provider: z.enum(['outbox', '46elks', 'twilio', 'webhook']).default('outbox'),
+    /** The country assumed for numbers typed without a country code (the form's preselected country). */
+    defaultCountry: countryCode.default('SE'),
+    /** Only numbers from these countries are accepted (SMS pumping goes to expensive foreign ranges). */
+    allowedCountries: z.array(countryCode).min(1).max(250).default(['SE']),
+    /** Each request to the gateway is abandoned after this long. */
+    timeoutMs: z.number().int().min(500).max(60_000).default(10_000),
+    /** Extra attempts after a network error, 429 or 5xx (never after another 4xx). */
+    retries: z.number().int().min(0).max(5).default(2),
+    elks: z
+      .strictObject({
+        username: optionalSecret,
+        password: optionalSecret,
+        /** A text sender ID (letters and digits, at most 11, starting with a letter) or an E.164 number. */
+        from: z
+          .string()
+          .regex(
+            /^([A-Za-z][A-Za-z0-9]{0,10}|\+[1-9]\d{6,14})$/,
+            'expected a sender ID of at most 11 letters and digits, or a number like +46766861004',
+          )
+          .optional(),
+        apiUrl: gatewayUrl('https://api.46elks.com/a1/sms'),
+      })
+      .prefault({}),
+    twilio: z
+      .strictObject({
+        accountSid: z
+          .string()
+          .regex(/^AC[0-9a-fA-F]{32}$/, 'expected an Account SID: AC followed by 32 hexadecimal digits')
+          .optional(),
+        authToken: optionalSecret,
+        /** A Twilio number in E.164 or an alphanumeric sender ID; or give messagingServiceSid instead. */
+        from: z.string().min(1).max(32).optional(),
+        messagingServiceSid: z
+          .string()
+          .regex(/^MG[0-9a-fA-F]{32}$/, 'expected a Messaging Service SID: MG followed by 32 hexadecimal digits')
+          .optional(),
+        apiUrl: gatewayUrl('https://api.twilio.com'),
+      })
+      .prefault({}),
+    webhook: z
+      .strictObject({
+        url: z.url({ protocol: /^https?$/ }).optional(),
+        /** Key for the X-Nyckel-Signature HMAC-SHA256 header; at least 32 characters so it can't be guessed. */
+        secret: z.string().min(32, 'the webhook secret must be at least 32 characters').max(1024).optional(),
+        /** Extra request headers, for example an API key of your gateway. */
+        headers: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected a header name'), z.string().max(4096)).default({}),
+        /** Allow a plain http:// URL: the code and number would cross the network unencrypted. */
+        dangerouslyAllowHttp: z.boolean().default(false),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+  .superRefine((sms, ctx) => {
+    const missing = (path: string[], why: string) => ctx.addIssue({ code: 'custom', path, message: why });
+    if (!sms.allowedCountries.includes(sms.defaultCountry)) {
+      missing(['defaultCountry'], `${sms.defaultCountry} must also be in messaging.sms.allowedCountries`);
+    }
+    if (sms.provider === '46elks') {
+      for (const key of ['username', 'password', 'from'] as const) {
+        if (sms.elks[key] === undefined) missing(['elks', key], 'required when messaging.sms.provider is 46elks');
+      }
+    }
+    if (sms.provider === 'twilio') {
+      for (const key of ['accountSid', 'authToken'] as const) {
+        if (sms.twilio[key] === undefined) missing(['twilio', key], 'required when messaging.sms.provider is twilio');
+      }
+      if (sms.twilio.from === undefined && sms.twilio.messagingServiceSid === undefined) {
+        missing(['twilio', 'from'], 'from or messagingServiceSid is required when messaging.sms.provider is twilio');
+      }
+    }
+    if (sms.provider === 'webhook') {
+      if (sms.webhook.url === undefined) missing(['webhook', 'url'], 'required when messaging.sms.provider is webhook');
+      if (sms.webhook.secret === undefined) missing(['webhook', 'secret'], 'required when messaging.sms.provider is webhook');
+    }
+    if (sms.webhook.url !== undefined && new URL(sms.webhook.url).protocol !== 'https:' && !sms.webhook.dangerouslyAllowHttp) {
+      missing(['webhook', 'url'], 'expected an https:// URL (set messaging.sms.webhook.dangerouslyAllowHttp to allow http)');
+    }
+  });
+
+const emailConfigSchema = z
+  .strictObject({
+    /** Where e-mail goes: the outbox file (trials) or an SMTP server. */
+    transport: z.enum(['outbox', 'smtp']).default('outbox'),
+    /** The From header, for example "Nyckel <no-reply@kommun.se>". */
+    from: z.string().min(3).max(320).optional(),
+    smtp: z
+      .strictObject({
+        host: z.string().min(1).max(253).optional(),
+        port: z.number().int().min(1).max(65535).default(587),
+        /** TLS from the first byte (usually port 465). When false, STARTTLS is used. */
+        secure: z.boolean().default(false),
+        /** Refuse to send unless STARTTLS succeeds, so codes never cross the network in clear text. */
+        requireTLS: z.boolean().default(true),
+        user: z.string().min(1).max(320).optional(),
+        password: optionalSecret,
+        /** A PEM file with the CA that signed the server's certificate (an internal CA). */
+        caFile: z.string().min(1).optional(),
+        /** Check the server's certificate. Turning this off lets anyone on the path read the mail. */
+        rejectUnauthorized: z.boolean().default(true),
+        timeoutMs: z.number().int().min(1000).max(120_000).default(15_000),
+      })
+      .prefault({}),
+  })
+  .prefault({})
+  .superRefine((email, ctx) => {
+    if (email.transport !== 'smtp') return;
+    const missing = (path: string[], why: string) => ctx.addIssue({ code: 'custom', path, message: why });
+    if (email.smtp.host === undefined) missing(['smtp', 'host'], 'required when messaging.email.transport is smtp');
+    if (email.from === undefined) missing(['from'], 'required when messaging.email.transport is smtp');
+    if ((email.smtp.user === undefined) !== (email.smtp.password === undefined)) {
+      missing(
+        ['smtp', email.smtp.user === undefined ? 'user' : 'password'],
+        'messaging.email.smtp.user and password are given together or not at all',
+      );
+    }
+  });
+
+/** An LDAP attribute name (directory.ldap.attributes, identifierAttributes). */
+const ldapAttributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'expected an LDAP attribute name, for example uid or mail');
 
 export const configSchema = z.strictObject({
   server: z
@@ -87,7 +230,8 @@ export const configSchema = z.strictObject({
 
   directory: z
     .strictObject({
-      type: z.enum(['embedded']).default('embedded'),
+      /** Where accounts live: Nyckel's own accounts table, OpenLDAP (ppolicy) or Active Directory. */
+      type: z.enum(['embedded', 'ldap', 'active-directory']).default('embedded'),
       embedded: z
         .strictObject({
           /** Failed sign-ins before the account locks (0 = never lock). */
@@ -112,16 +256,108 @@ export const configSchema = z.strictObject({
             .prefault({}),
         })
         .prefault({}),
+      /** Connection and mapping for the LDAP adapters (type ldap and active-directory). */
+      ldap: z
+        .strictObject({
+          /** Servers tried in order (failover); ldaps:// unless dangerouslyAllowPlainLdap. */
+          urls: z.array(z.string().regex(/^ldaps?:\/\/[^/\s]+\/?$/, 'expected ldaps://host[:port] or ldap://host[:port]')).default([]),
+          /** The service account (least privilege; never the rootdn, which skips password policy). */
+          bindDn: z.string().max(1024).default(''),
+          /** Prefer NYCKEL_DIRECTORY__LDAP__BIND_PASSWORD_FILE to keep it out of files and the environment. */
+          bindPassword: z.string().max(1024).default(''),
+          baseDn: z.string().max(1024).default(''),
+          /** Extra filter ANDed into every account search, for example (objectClass=inetOrgPerson). */
+          userFilter: z.string().max(2048).optional(),
+          /** Attributes a user may sign in with; default uid, mail (OpenLDAP) or sAMAccountName, userPrincipalName, mail (AD). */
+          identifierAttributes: z.array(ldapAttributeName).min(1).max(10).optional(),
+          /** Which directory attributes hold what Nyckel shows; defaults per directory type. */
+          attributes: z
+            .strictObject({
+              username: ldapAttributeName.optional(),
+              displayName: ldapAttributeName.optional(),
+              mail: ldapAttributeName.optional(),
+              mobile: ldapAttributeName.optional(),
+              department: ldapAttributeName.optional(),
+            })
+            .prefault({}),
+          /** OpenLDAP: a filter marking disabled accounts besides the administrative lock, for example (shadowExpire=1). */
+          disabledFilter: z.string().max(2048).optional(),
+          tls: z
+            .strictObject({
+              /** PEM file of the CA that signed the directory's certificate (else the system's CAs). */
+              caFile: z.string().min(1).optional(),
+              /** Certificates are verified unless this is false (only for a test directory). */
+              rejectUnauthorized: z.boolean().default(true),
+            })
+            .prefault({}),
+          /** Per operation and per connection attempt. */
+          timeoutMs: z.number().int().min(100).max(120_000).default(5000),
+          /** Service connections kept open per server. */
+          poolSize: z.number().int().min(1).max(100).default(4),
+          /** Allows password writes over unencrypted ldap:// (passwords then cross the network in clear). */
+          dangerouslyAllowPlainLdap: z.boolean().default(false),
+          /** OpenLDAP: the ppolicy entry to read pwdMaxAge and pwdLockoutDuration from when an account names none. */
+          ppolicyDn: z.string().max(1024).optional(),
+        })
+        .prefault({}),
+      /** Active Directory only (directory.type active-directory); connection and mapping are in directory.ldap. */
+      activeDirectory: z
+        .strictObject({
+          /** Send the policy hints control with resets so Windows AD enforces history; Samba refuses it (leave off). */
+          policyHints: z.boolean().default(false),
+          /** Passwords Nyckel set that a reset may not reuse; absent = the domain's pwdHistoryLength (0 = no own check). */
+          ownHistorySize: z.number().int().min(0).max(50).optional(),
+        })
+        .prefault({}),
       /** Groups whose members self-service must refuse (privileged accounts go through the helpdesk). */
       privilegedGroups: z.array(z.string().min(1)).default([]),
     })
-    .prefault({}),
+    .prefault({})
+    .superRefine((d, ctx) => {
+      if (d.type === 'embedded') return;
+      const required = (key: string, message: string) => ctx.addIssue({ code: 'custom', message, path: ['ldap', key] });
+      for (const key of ['bindDn', 'bindPassword', 'baseDn'] as const) {
+        if (d.ldap[key] === '') required(key, `directory.ldap.${key} is required when directory.type is ${d.type}`);
+      }
+      if (d.ldap.urls.length === 0) required('urls', `directory.ldap.urls needs at least one server when directory.type is ${d.type}`);
+    }),
 
   passwordPolicy: z
     .strictObject({
       /** NIST SP 800-63B: length first. */
       minLength: z.number().int().min(8).max(256).default(12),
       maxLength: z.number().int().min(64).max(1024).default(256),
+      /** The organisation's own banned words (its name, products, places), added to the built-in Swedish list. */
+      bannedWords: z.array(z.string().trim().min(1).max(100)).max(10_000).default([]),
+      /** A UTF-8 file with more banned words, one a line (# starts a comment). Relative paths are under dataDir. */
+      bannedWordsFile: z.string().min(1).optional(),
+      /** Active Directory complexity: characters of 3 of 4 kinds. Off by default (NIST SP 800-63B advises against composition rules); turn it on when the directory enforces it, so users see the rule before the directory refuses. */
+      requireComplexity: z.boolean().default(false),
+      /** Refuse passwords containing the user's name, username, e-mail name or the organisation's name (NIST SP 800-63B: context-specific words). */
+      rejectContextWords: z.boolean().default(true),
+      breached: z
+        .strictObject({
+          /** Refuse passwords found in the offline breached-password index, when an index has been imported. */
+          enabled: z.boolean().default(true),
+          /** The index built by `nyckel breached import`. Relative paths are under dataDir. */
+          indexFile: z.string().min(1).default('breached.idx'),
+          /** Ask the Have I Been Pwned range API as well (k-anonymity: only the first 5 hex digits of the SHA-1 leave). */
+          online: z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              /** Ask for padded responses, so the response size does not reveal which prefix was asked. */
+              padding: z.boolean().default(true),
+              apiUrl: z.url({ protocol: /^https$/ }).default('https://api.pwnedpasswords.com/range/'),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+      strength: z
+        .strictObject({
+          /** Lowest zxcvbn score (0–4) accepted; 0 shows the estimate as guidance only. */
+          minScore: z.number().int().min(0).max(4).default(0),
+        })
+        .prefault({}),
     })
     .prefault({})
     .refine((p) => p.maxLength >= p.minLength, { message: 'maxLength must be at least minLength', path: ['maxLength'] }),
@@ -139,6 +375,98 @@ export const configSchema = z.strictObject({
     .strictObject({
       signInPerIp: rateLimitRule(30, 15),
       signInPerAccount: rateLimitRule(10, 15),
+      /** SMS codes to one phone number (stops using Nyckel to flood someone's phone). */
+      smsPerNumber: rateLimitRule(5, 60),
+      smsPerAccount: rateLimitRule(10, 60),
+      smsPerIp: rateLimitRule(20, 60),
+      /** All SMS from this installation per hour: a ceiling on the bill if SMS pumping gets past the other limits. */
+      smsGlobalPerHour: z.number().int().min(1).max(1_000_000).default(500),
+      /** Codes sent to one account by SMS or e-mail together. */
+      codeSendPerAccount: rateLimitRule(10, 60),
+    })
+    .prefault({}),
+
+  securityInfo: z
+    .strictObject({
+      /** always: every sign-in needs a second step; when_registered: only accounts with a method. */
+      secondStep: z.enum(['always', 'when_registered']).default('when_registered'),
+      /** How many methods an account must register (and verify in a reset). */
+      methodsRequired: z.union([z.literal(1), z.literal(2)]).default(1),
+      /** After sign-in, a user without methods must register before continuing. */
+      registrationRequired: z.boolean().default(true),
+      /** How often "ask me later" may postpone the registration (0 = never). */
+      askLaterTimes: z.number().int().min(0).max(100).default(3),
+      firstRegistration: z
+        .strictObject({
+          /** Names of networkZones where a first method may be registered; [] = only with a pass from the helpdesk. */
+          zones: z.array(z.string().min(1)).default([]),
+          /** A temporary access pass from the helpdesk allows the first registration from anywhere. */
+          allowWithPass: z.boolean().default(true),
+        })
+        .prefault({}),
+      /** Adding or removing a method needs a second step done this recently. */
+      recentSecondStepMinutes: z.number().int().min(1).max(120).default(10),
+      /** Digits in an SMS or e-mail code. */
+      codeLength: z.number().int().min(6).max(10).default(6),
+      codeValidMinutes: z.number().int().min(1).max(60).default(10),
+      /** Wrong tries before a code is dead (NIST SP 800-63B: limit failed attempts). */
+      codeMaxAttempts: z.number().int().min(1).max(20).default(5),
+      /** Wait before another code may be sent to the same method or target. */
+      resendCooldownSeconds: z.number().int().min(0).max(3600).default(60),
+      /** Authenticator codes accepted this many 30-second steps early or late (clock drift; RFC 6238 section 5.2). */
+      totpDriftSteps: z.number().int().min(0).max(10).default(1),
+    })
+    .prefault({}),
+
+  /** Self-service password reset and unlock (not signed in). */
+  reset: z
+    .strictObject({
+      /** A reset flow ends this long after it started, wherever it is. */
+      flowMinutes: z.number().int().min(5).max(60).default(15),
+      /** Methods to verify in a reset (privileged accounts: see privilegedAccounts). */
+      methodsRequired: z.union([z.literal(1), z.literal(2)]).default(1),
+      /** Privileged directory accounts: refused (they go through the helpdesk) or allowed with two methods. */
+      privilegedAccounts: z.enum(['refuse', 'two_methods']).default('refuse'),
+      /** Wrong codes in one flow before it ends (NIST SP 800-63B: limit failed attempts). */
+      maxCodeAttempts: z.number().int().min(1).max(20).default(5),
+      captcha: z
+        .strictObject({
+          /** Proof-of-work difficulty: the secret counter is drawn from 0..maxCounter (a browser tries about half on average). */
+          maxCounter: z.number().int().min(1).max(10_000_000).default(50_000),
+          /** SHA-256 rounds per attempt. */
+          cost: z.number().int().min(1).max(1000).default(1),
+          /** A challenge not solved and sent within this long is refused. */
+          validMinutes: z.number().int().min(1).max(60).default(10),
+        })
+        .prefault({}),
+      rateLimits: z
+        .strictObject({
+          /** Reset starts from one address (stops scripted guessing of usernames and SMS floods). */
+          perIp: rateLimitRule(20, 15),
+          /** Reset starts for one account. */
+          perAccount: rateLimitRule(5, 15),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+
+  /** Named sets of trusted networks, for example { office: [10.0.0.0/8], vpn: [192.168.100.0/24] }. */
+  networkZones: z
+    .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'expected a zone name of letters, digits, - and _'), z.array(cidr))
+    .default({}),
+
+  secrets: z
+    .strictObject({
+      /** The key file for encrypting authenticator seeds; created with mode 0600 when missing. Relative paths are under dataDir. */
+      keyFile: z.string().min(1).default('secret-keys.json'),
+      /** Key material given directly (NYCKEL_SECRETS__KEYS_FILE): {current, keys: {id: base64}, hmac: base64}. Overrides keyFile. */
+      keys: z
+        .strictObject({
+          current: z.string().min(1),
+          keys: z.record(z.string(), z.string()),
+          hmac: z.string().min(1),
+        })
+        .optional(),
     })
     .prefault({}),
 
@@ -150,12 +478,32 @@ export const configSchema = z.strictObject({
           path: z.string().min(1).default('outbox.jsonl'),
         })
         .prefault({}),
+      sms: smsConfigSchema,
+      email: emailConfigSchema,
     })
     .prefault({}),
 
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+
+  /** Passkeys (WebAuthn). Defaults are worked out from server.publicUrl and organisation.name. */
+  webauthn: z
+    .strictObject({
+      /** The relying party id passkeys are bound to (a registrable domain, no scheme or port). Default: server.publicUrl's host, else localhost. Changing it orphans every registered passkey. */
+      rpId: z
+        .string()
+        .regex(
+          /^(localhost|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63})$/,
+          'expected a domain name such as nyckel.kommun.se (no scheme or port)',
+        )
+        .optional(),
+      /** The name authenticators show beside the passkey. Default: organisation.name. */
+      rpName: z.string().min(1).max(200).optional(),
+      /** Origins a ceremony may come from (https://nyckel.kommun.se). Default: server.publicUrl's origin. */
+      origins: z.array(z.url({ protocol: /^https?$/ })).default([]),
     })
     .prefault({}),
 

@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'csrf_failed'
   | 'invalid_input'
   | 'payload_too_large'
+  | 'message_not_sent'
   | 'not_found'
   | 'internal';
 
@@ -43,6 +44,8 @@ const statusByCode: Record<ErrorCode, number> = {
   csrf_failed: 403,
   invalid_input: 400,
   payload_too_large: 413,
+  // The SMS gateway or mail server failed: a bad gateway, not the user's fault; they can try another method.
+  message_not_sent: 502,
   not_found: 404,
   internal: 500,
 };

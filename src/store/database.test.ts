@@ -64,8 +64,10 @@ describe('migrations', () => {
     const b = openDatabase({ driver: 'postgres', url: database.url });
     try {
       const results = await Promise.all([migrateToLatest(a), migrateToLatest(b)]);
-      // Kysely's migrator takes a lock: exactly one of the two applies the migration.
-      assert.deepEqual(results.map((r) => r.applied.length).sort(), [0, 1]);
+      // Kysely's migrator takes a lock: exactly one of the two applies the migrations, the other none.
+      const counts = results.map((r) => r.applied.length).sort((x, y) => x - y);
+      assert.equal(counts[0], 0);
+      assert.ok((counts[1] ?? 0) >= 1, `applied: ${counts.join(', ')}`);
     } finally {
       await a.db.destroy();
       await b.db.destroy();

@@ -64,6 +64,95 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface SecurityMethodsTable {
+  id: string;
+  account_id: string;
+  /** 'totp' | 'sms' | 'email' | 'passkey' | 'recovery_codes' */
+  kind: string;
+  label: string;
+  /** E.164 number (sms) or e-mail address (email). */
+  target: string | null;
+  /** TOTP seed, encrypted by the secret box. */
+  secret: string | null;
+  is_default: number;
+  totp_last_step: number | null;
+  /** Passkeys: base64url credential id, COSE public key (base64url), signature counter, transports (JSON). */
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | null;
+  transports: string | null;
+  /** JSON: extra facts about a method (passkey device type, backup state). */
+  data: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface TotpEnrollmentsTable {
+  id: string;
+  account_id: string;
+  secret: string;
+  label: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface CodeChallengesTable {
+  id: string;
+  account_id: string;
+  method_id: string | null;
+  purpose: string;
+  channel: string;
+  target: string;
+  /** HMAC-SHA256 of the code with the server key. */
+  code_hash: string;
+  attempts: number;
+  max_attempts: number;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<number>;
+  account_id: string;
+  method_id: string;
+  code_hash: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface TemporaryPassesTable {
+  id: string;
+  account_id: string;
+  pass_hash: string;
+  single_use: number;
+  issued_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  use_count: number;
+}
+
+/** Hashes of passwords Nyckel set in an external directory (Active Directory), for its own history check. */
+export interface DirectoryPasswordHistoryTable {
+  id: Generated<number>;
+  account_key: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  created_at: number;
+}
+
+/** WebAuthn challenges: one per ceremony and session, single use, expiring. */
+export interface WebauthnChallengesTable {
+  id: string;
+  /** `passkey.challenge.<ceremony>.<session id hash>`. */
+  binding_key: string;
+  challenge: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   password_history: PasswordHistoryTable;
@@ -71,4 +160,11 @@ export interface Database {
   rate_limits: RateLimitsTable;
   audit_events: AuditEventsTable;
   settings: SettingsTable;
+  directory_password_history: DirectoryPasswordHistoryTable;
+  security_methods: SecurityMethodsTable;
+  totp_enrollments: TotpEnrollmentsTable;
+  code_challenges: CodeChallengesTable;
+  recovery_codes: RecoveryCodesTable;
+  temporary_passes: TemporaryPassesTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

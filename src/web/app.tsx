@@ -15,7 +15,11 @@ import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAccountRoutes } from './routes/account-routes.tsx';
+import { registerPasskeyRoutes } from './routes/passkey-routes.tsx';
+import { registerPasswordPolicyRoutes } from './routes/password-policy-routes.tsx';
 import { registerPublicRoutes } from './routes/public-routes.tsx';
+import { registerSecondStepRoutes, secondStepGuard } from './routes/second-step-routes.tsx';
+import { registerSecurityInfoRoutes } from './routes/security-info-routes.tsx';
 import { registerSignInRoutes } from './routes/sign-in-routes.tsx';
 import { loadSession } from './session.ts';
 
@@ -50,10 +54,15 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<We
     }),
   );
   app.use('*', pendingChangeGuard());
+  app.use('*', secondStepGuard());
 
   registerPublicRoutes(routes, { isDemo: config.demo });
   registerSignInRoutes(routes);
   registerAccountRoutes(routes);
+  registerSecondStepRoutes(routes);
+  registerSecurityInfoRoutes(routes);
+  registerPasskeyRoutes(routes);
+  registerPasswordPolicyRoutes(routes);
   options.extraRoutes?.(routes);
 
   app.notFound((c) => {

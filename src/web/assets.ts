@@ -2,8 +2,28 @@
 // a content hash so a new release is fetched at once while browsers may cache it for a day.
 
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { sha256 } from '../security/tokens.ts';
 
 export const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url), 'utf8');
 export const stylesheetVersion = sha256(stylesheet).slice(0, 12);
 export const stylesheetHref = `/assets/app.css?v=${stylesheetVersion}`;
+
+// Passkeys: our small page script and @simplewebauthn/browser's one-file bundle (a classic script
+// that defines SimpleWebAuthnBrowser), both served from our own origin, never from a CDN.
+const webAuthnBrowserBundle = join(
+  dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser')),
+  '..',
+  'dist',
+  'bundle',
+  'index.umd.min.js',
+);
+export const passkeyScripts = {
+  page: readFileSync(new URL('./assets/passkey.js', import.meta.url), 'utf8'),
+  webAuthnBrowser: readFileSync(webAuthnBrowserBundle, 'utf8'),
+};
+export const passkeyScriptHrefs = {
+  page: `/assets/passkey.js?v=${sha256(passkeyScripts.page).slice(0, 12)}`,
+  webAuthnBrowser: `/assets/simplewebauthn-browser.js?v=${sha256(passkeyScripts.webAuthnBrowser).slice(0, 12)}`,
+};

@@ -26,7 +26,11 @@ export async function renderPage(c: Context<WebEnv>, options: PageOptions, conte
   const { lang, t } = pageLanguage(c);
   const config = c.get('services').config;
   const session = c.get('session') ?? null;
-  const nav: NavState = session === null ? 'signed_out' : session.data.pendingChange !== undefined ? 'pending_change' : 'signed_in';
+  // Half-way sessions (password to change, second step or registration to do) get only "sign out".
+  const isPartial =
+    session !== null &&
+    (session.data.pendingChange !== undefined || session.data.secondStep !== undefined || session.data.registration !== undefined);
+  const nav: NavState = session === null ? 'signed_out' : isPartial ? 'pending_change' : 'signed_in';
   const title = `${options.hasErrors ? t.app.errorTitlePrefix : ''}${options.title}${t.app.titleSuffix}`;
   const page = (
     <Layout

@@ -35,6 +35,9 @@ export class RouteTable {
   }
 
   #remember(path: string, method: string): void {
+    // Only literal paths: CSRF checking skips requests no handler takes (they change nothing),
+    // and that decision is exact only when every handled path is a literal one.
+    if (/[:*{?]/.test(path)) throw new Error(`route ${path}: parameters and wildcards are not allowed; pass ids in the form or query`);
     let methods = this.#methods.get(path);
     if (methods === undefined) {
       methods = new Set();

@@ -5,6 +5,7 @@
 
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { parseSecondStepState, type SecondStepState } from '../flows/second-step/flow.ts';
 import { createSessionCsrfToken } from '../security/csrf.ts';
 import { randomToken, sha256 } from '../security/tokens.ts';
 import type { WebEnv } from './context.ts';
@@ -23,13 +24,114 @@ export interface PendingChange {
   until: number;
 }
 
+/** The password was right; the second step is still to come. */
+export interface PendingSecondStep {
+  state: SecondStepState;
+  /** Epoch milliseconds; after this the session ends and the user signs in again. */
+  until: number;
+  /** The password must be changed once the second step is done. */
+  changeAfter?: PendingChange['reason'];
+}
+
+/** The account has no methods and must register one (or say "ask me later") before continuing. */
+export interface PendingRegistration {
+  until: number;
+  /** Whether "ask me later" is still allowed for this account. */
+  canAskLater: boolean;
+}
+
+/** Re-verifying before a change of security info, then back to `returnTo`. */
+export interface PendingReverify {
+  state: SecondStepState;
+  returnTo: string;
+}
+
+/** An enrolment waiting for its code: the authenticator app's pending secret, or a sent SMS / e-mail code. */
+export type PendingEnrollment =
+  | { kind: 'totp'; enrollmentId: string }
+  | { kind: 'sms' | 'email'; challengeId: string; maskedTarget: string; sentAt: number; input: string };
+
+export const flashNotices = [
+  'password_changed',
+  'method_added',
+  'method_removed',
+  'default_changed',
+  'recovery_codes_saved',
+  'remove_refused',
+] as const;
+export type FlashNotice = (typeof flashNotices)[number];
+
 export interface SessionData {
   /** Synchronizer CSRF token for this session's forms. */
   csrf: string;
   /** Present when the password must be changed before anything else is allowed. */
   pendingChange?: PendingChange;
+  /** Present while only the password is verified (two-step sign-in). */
+  secondStep?: PendingSecondStep;
+  /** Present while registration of a first method comes before anything else. */
+  registration?: PendingRegistration;
+  /** When a method was last proved in this session (epoch ms): changes need a recent one. */
+  lastSecondStepAt?: number;
+  /** When this session redeemed a helpdesk pass (epoch ms): it allows a first registration. */
+  passRedeemedAt?: number;
+  reverify?: PendingReverify;
+  enrollment?: PendingEnrollment;
   /** A one-time notice for the next page (consumed when shown). */
-  flash?: 'password_changed';
+  flash?: FlashNotice;
+}
+
+const isShortString = (v: unknown, max = 500): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const isEpoch = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** Only local paths may be returned to (no open redirect to another site). */
+export function isLocalPath(path: string): boolean {
+  return /^\/[A-Za-z0-9\-/]*$/.test(path) && !path.startsWith('//') && path.length <= 200;
+}
+
+function parseEnrollment(raw: unknown): PendingEnrollment | null {
+  const r = raw as Record<string, unknown>;
+  if (r.kind === 'totp' && isShortString(r.enrollmentId)) return { kind: 'totp', enrollmentId: r.enrollmentId };
+  if ((r.kind === 'sms' || r.kind === 'email') && isShortString(r.challengeId) && isShortString(r.maskedTarget) && isEpoch(r.sentAt)) {
+    if (!isShortString(r.input, 320)) return null;
+    return { kind: r.kind, challengeId: r.challengeId, maskedTarget: r.maskedTarget, sentAt: r.sentAt, input: r.input };
+  }
+  return null;
+}
+
+/** The two-step parts of the session data; false when present but not what we wrote. */
+function parseTwoStepData(raw: Record<string, unknown>, data: SessionData): boolean {
+  if (raw.secondStep !== undefined) {
+    const pending = raw.secondStep as Record<string, unknown>;
+    const state = parseSecondStepState(pending?.state);
+    if (state === null || !isEpoch(pending.until)) return false;
+    data.secondStep = { state, until: pending.until };
+    if (pending.changeAfter === 'expired' || pending.changeAfter === 'must_change') data.secondStep.changeAfter = pending.changeAfter;
+  }
+  if (raw.registration !== undefined) {
+    const pending = raw.registration as Record<string, unknown>;
+    if (!isEpoch(pending?.until) || typeof pending.canAskLater !== 'boolean') return false;
+    data.registration = { until: pending.until, canAskLater: pending.canAskLater };
+  }
+  if (raw.reverify !== undefined) {
+    const pending = raw.reverify as Record<string, unknown>;
+    const state = parseSecondStepState(pending?.state);
+    if (state === null || typeof pending.returnTo !== 'string' || !isLocalPath(pending.returnTo)) return false;
+    data.reverify = { state, returnTo: pending.returnTo };
+  }
+  if (raw.enrollment !== undefined) {
+    const enrollment = raw.enrollment === null ? null : parseEnrollment(raw.enrollment);
+    if (enrollment === null) return false;
+    data.enrollment = enrollment;
+  }
+  if (raw.lastSecondStepAt !== undefined) {
+    if (!isEpoch(raw.lastSecondStepAt)) return false;
+    data.lastSecondStepAt = raw.lastSecondStepAt;
+  }
+  if (raw.passRedeemedAt !== undefined) {
+    if (!isEpoch(raw.passRedeemedAt)) return false;
+    data.passRedeemedAt = raw.passRedeemedAt;
+  }
+  return true;
 }
 
 export interface ActiveSession {
@@ -61,7 +163,8 @@ function parseData(raw: Record<string, unknown>): SessionData | null {
     if ((pending.reason !== 'expired' && pending.reason !== 'must_change') || typeof pending.until !== 'number') return null;
     data.pendingChange = { reason: pending.reason, until: pending.until };
   }
-  if (raw.flash === 'password_changed') data.flash = raw.flash;
+  if ((flashNotices as readonly unknown[]).includes(raw.flash)) data.flash = raw.flash as FlashNotice;
+  if (!parseTwoStepData(raw, data)) return null;
   return data;
 }
 
@@ -84,7 +187,10 @@ export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | n
   const data = parseData(record.data);
   const isIdle = now - record.lastSeenAt.getTime() >= config.sessions.idleMinutes * MINUTE;
   const isTooOld = now - record.createdAt.getTime() >= config.sessions.absoluteMinutes * MINUTE;
-  const isPendingOver = data?.pendingChange !== undefined && data.pendingChange.until <= now;
+  const isPendingOver =
+    (data?.pendingChange !== undefined && data.pendingChange.until <= now) ||
+    (data?.secondStep !== undefined && data.secondStep.until <= now) ||
+    (data?.registration !== undefined && data.registration.until <= now);
   if (data === null || isIdle || isTooOld || isPendingOver) {
     await store.deleteSession(idHash);
     clearCookie(c);
@@ -104,11 +210,7 @@ export function loadSession(): MiddlewareHandler<WebEnv> {
 }
 
 /** Starts a fresh session (new token, new CSRF token), ending the current one if any. */
-export async function beginSession(
-  c: Context<WebEnv>,
-  accountId: string,
-  extra: { pendingChange?: PendingChange; flash?: SessionData['flash'] } = {},
-): Promise<ActiveSession> {
+export async function beginSession(c: Context<WebEnv>, accountId: string, extra: Omit<SessionData, 'csrf'> = {}): Promise<ActiveSession> {
   const { store, clock } = c.var.services;
   const current = c.var.session;
   if (current !== null && current !== undefined) await store.deleteSession(current.idHash);

@@ -52,6 +52,9 @@ export async function createTestContext(
         dataDir,
         log: { level: 'info' },
         directory: { embedded: { argon2: { memoryKiB: 8192, iterations: 1 } } },
+        // Most tests are about other pages: accounts without methods go straight in. The
+        // second-step and security-info tests turn registration back on.
+        securityInfo: { registrationRequired: false },
       },
       overrides as Record<string, unknown>,
     ),

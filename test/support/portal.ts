@@ -33,7 +33,8 @@ export interface TestPortal {
 /** Failed sign-ins before an account locks, kept low so a test can lock one quickly. */
 export const lockoutThreshold = 5;
 
-export async function startTestPortal(name: string): Promise<TestPortal> {
+/** `overrides` replace whole top-level sections of the test configuration (for example networkZones, securityInfo). */
+export async function startTestPortal(name: string, overrides: Record<string, unknown> = {}): Promise<TestPortal> {
   const dataDir = await makeTempDir(`browser-${name}`);
   let services: Services | null = null;
   let server: { url: string; close(): Promise<void> } | null = null;
@@ -46,6 +47,10 @@ export async function startTestPortal(name: string): Promise<TestPortal> {
       directory: { embedded: { lockoutThreshold, argon2: { memoryKiB: 8192, iterations: 1 } } },
       // The journeys sign in more often than a person would; the limits are tested elsewhere.
       rateLimits: { signInPerIp: { limit: 1000 }, signInPerAccount: { limit: 1000 } },
+      // Accounts without methods go straight in, as the journeys of the other pages expect; the
+      // two-step journeys turn registration on through `overrides`.
+      securityInfo: { registrationRequired: false },
+      ...overrides,
     });
     services = await createServices(config);
     await createTestAccounts(services);

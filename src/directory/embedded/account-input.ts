@@ -3,6 +3,7 @@
 // with problems a person can fix, one per field.
 
 import { z } from 'zod';
+import { parsePhoneNumberInput } from '../../messaging/phone-number.ts';
 
 /** Counts Unicode code points (what PostgreSQL's varchar(n) counts), not UTF-16 units. */
 function codePoints(value: string): number {
@@ -24,23 +25,15 @@ function optional<T extends z.ZodType>(schema: T) {
 const mobileHint = 'Enter a Swedish mobile number, for example 070-123 45 67 or +46 70 123 45 67.';
 
 /**
- * Normalises a Swedish mobile number to E.164 (`070-123 45 67` → `+46701234567`).
- * Only +46 for now: the national prefix 0, or the international prefixes +46 and 0046, then a
- * mobile range (70, 72, 73, 76, 79) and seven more digits. Returns null when it isn't one.
+ * Normalises a Swedish mobile number to E.164 (`070-123 45 67` → `+46701234567`) with the
+ * shared phone-number parser. In files and on the command line the number must start with
+ * a prefix (0, +46, 0046): nine bare digits are more likely a typo than a number. Returns
+ * null when it isn't a Swedish mobile number.
  */
 export function normaliseSwedishMobile(input: string): string | null {
-  // People write numbers with spaces, hyphens, dots, slashes and a "(0)" after the country code.
-  let digits = input
-    .trim()
-    .replace(/\(0\)/g, '')
-    .replace(/[\s\-./()]/g, '');
-  if (digits.startsWith('+46')) digits = digits.slice(3);
-  else if (digits.startsWith('0046')) digits = digits.slice(4);
-  else if (digits.startsWith('0')) digits = digits.slice(1);
-  else return null;
-  // "+46 070 …": a national 0 kept after the country code is common; drop it.
-  if (digits.startsWith('0')) digits = digits.slice(1);
-  return /^7[02369]\d{7}$/.test(digits) ? `+46${digits}` : null;
+  if (!/^\s*(\+|00|0)/.test(input)) return null;
+  const parsed = parsePhoneNumberInput(input, { defaultCountry: 'SE', allowedCountries: ['SE'] });
+  return parsed.ok ? parsed.e164 : null;
 }
 
 const textRequired = (what: string) => ({

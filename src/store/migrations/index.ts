@@ -3,6 +3,10 @@
 import type { Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import * as m0001 from './0001-foundation.ts';
+import * as m0002 from './0002-directory-password-history.ts';
+import * as m0003 from './0003-security-info.ts';
+import * as m0004 from './0004-reset-flows.ts';
+import * as m0005 from './0005-webauthn-challenges.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -15,6 +19,10 @@ interface MigrationModule {
 
 const migrations: Record<string, MigrationModule> = {
   '0001-foundation': m0001,
+  '0002-directory-password-history': m0002,
+  '0003-security-info': m0003,
+  '0004-reset-flows': m0004,
+  '0005-webauthn-challenges': m0005,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

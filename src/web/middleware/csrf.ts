@@ -79,7 +79,8 @@ export function csrfProtection(options: {
       c.var.allowedOrigins,
     );
     const form = await readForm(c);
-    const submitted = form[CSRF_FIELD];
+    // Forms carry the token as a field; the password checklist's JSON requests carry it in a header.
+    const submitted = form[CSRF_FIELD] ?? c.req.header('x-csrf-token');
     const session = c.var.session;
     const hasToken =
       session !== null && session !== undefined

@@ -5,7 +5,16 @@
 import type { MiddlewareHandler } from 'hono';
 import type { WebEnv } from '../context.ts';
 
-const REACHABLE_WHILE_PENDING = new Set(['/account/password', '/sign-out', '/accessibility', '/assets/app.css', '/healthz', '/readyz']);
+const REACHABLE_WHILE_PENDING = new Set([
+  '/account/password',
+  '/password-policy/check',
+  '/assets/password-checklist.js',
+  '/sign-out',
+  '/accessibility',
+  '/assets/app.css',
+  '/healthz',
+  '/readyz',
+]);
 
 export function pendingChangeGuard(): MiddlewareHandler<WebEnv> {
   return async (c, next) => {

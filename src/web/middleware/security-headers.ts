@@ -4,8 +4,9 @@
 import type { MiddlewareHandler } from 'hono';
 import type { WebEnv } from '../context.ts';
 
+// connect-src 'self': the password checklist script asks its endpoint on our own origin, nothing else.
 export const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /** Powerful browser features the portal never uses are switched off for it and any frame. */
 export const PERMISSIONS_POLICY =

@@ -1,10 +1,17 @@
-// "My account": who is signed in, the password's dates, the lock state and security info.
+// "My account": who is signed in, the password's dates, the lock state and a way to security info.
 
 import type { AccountState, DirectoryAccount } from '../../directory/directory.ts';
 import type { Catalog } from '../../i18n/catalog.ts';
 import { formatDate } from '../format.ts';
 
-export function AccountPage(props: { t: Catalog; account: DirectoryAccount; state: AccountState; passwordJustChanged: boolean }) {
+export function AccountPage(props: {
+  t: Catalog;
+  account: DirectoryAccount;
+  state: AccountState;
+  passwordJustChanged: boolean;
+  /** How many sign-in methods the account has registered. */
+  methodCount: number;
+}) {
   const { t, account, state } = props;
   return (
     <>
@@ -56,8 +63,13 @@ export function AccountPage(props: { t: Catalog; account: DirectoryAccount; stat
       </p>
 
       <h2>{t.account.securityInfoHeading}</h2>
-      <p>{t.account.securityInfoNone}</p>
-      <p>{t.account.securityInfoExplain}</p>
+      <p>{props.methodCount === 0 ? t.account.securityInfoNone : t.securityInfo.accountCount(props.methodCount)}</p>
+      <p>{t.securityInfo.lead}</p>
+      <p>
+        <a class="button button--secondary" href="/account/security-info">
+          {t.securityInfo.accountLink}
+        </a>
+      </p>
     </>
   );
 }

@@ -12,7 +12,8 @@ import { LockedPage } from '../pages/locked-page.tsx';
 import { SignInPage } from '../pages/sign-in-page.tsx';
 import { renderPage } from '../render.tsx';
 import type { RouteTable } from '../route-table.ts';
-import { beginSession, endSession, PENDING_CHANGE_MINUTES } from '../session.ts';
+import { endSession } from '../session.ts';
+import { continueAfterPassword } from './second-step-routes.tsx';
 
 function problemToError(t: Catalog, problem: SignInProblem): FieldError {
   switch (problem) {
@@ -63,16 +64,12 @@ export function registerSignInRoutes(routes: RouteTable): void {
         return tooManyRequestsPage(c, outcome.retryAfterMs);
       case 'locked':
         return c.redirect('/sign-in/locked', 303);
+      // The password alone is not the end: the second step (or registration) may come first.
       case 'signed_in':
-        await beginSession(c, outcome.account.id);
-        c.var.log.info({ account: outcome.account.id }, 'signed in');
-        return c.redirect('/account', 303);
-      case 'change_required': {
-        const until = services.clock.now().getTime() + PENDING_CHANGE_MINUTES * 60_000;
-        await beginSession(c, outcome.account.id, { pendingChange: { reason: outcome.reason, until } });
-        c.var.log.info({ account: outcome.account.id, reason: outcome.reason }, 'signed in, password change required');
-        return c.redirect('/account/password', 303);
-      }
+        return continueAfterPassword(c, outcome.account.id, undefined);
+      case 'change_required':
+        c.var.log.info({ account: outcome.account.id, reason: outcome.reason }, 'password right, password change required');
+        return continueAfterPassword(c, outcome.account.id, outcome.reason);
     }
   });
 

@@ -1,0 +1,442 @@
+// A throwaway OpenLDAP server (Debian slapd 2.5) for tests: ldap:// and ldaps:// on free ports of
+// 127.0.0.1, a CA and server certificate made with openssl for this run, the ppolicy overlay, a
+// service account that is not the rootdn and has only the rights Nyckel needs, and a way to
+// create users. Stopped by PID (and at process exit). Missing slapd is an error, never a skip.
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Attribute, Change, Client } from 'ldapts';
+
+const SLAPD = '/usr/sbin/slapd';
+const INSTALL_HINT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y slapd ldap-utils openssl';
+
+export interface SlapdPolicy {
+  /** Failed binds that lock (pwdMaxFailure). */
+  maxFailure: number;
+  /** Seconds a lock lasts; 0 = until an administrator unlocks. */
+  lockoutDuration: number;
+  inHistory: number;
+  minLength: number;
+  /** Seconds a password lives (pwdMaxAge); 0 = forever. */
+  maxAge: number;
+}
+
+export const defaultSlapdPolicy: SlapdPolicy = { maxFailure: 3, lockoutDuration: 0, inHistory: 3, minLength: 8, maxAge: 90 * 24 * 3600 };
+
+export interface SlapdUserSpec {
+  username: string;
+  email: string;
+  password: string;
+  displayName?: string;
+  mobile?: string;
+  department?: string;
+  mustChange?: boolean;
+  privileged?: boolean;
+  disabled?: boolean;
+}
+
+export interface Slapd {
+  pid: number;
+  ldapUrl: string;
+  ldapsUrl: string;
+  /** PEM of the CA that signed the server certificate. */
+  caFile: string;
+  baseDn: string;
+  peopleDn: string;
+  policyDn: string;
+  privilegedGroupDn: string;
+  /** The least-privilege account Nyckel binds as. */
+  serviceDn: string;
+  servicePassword: string;
+  /** An account that may read people and their lock state but write nothing (to test missing rights). */
+  readerDn: string;
+  readerPassword: string;
+  rootDn: string;
+  rootPassword: string;
+  /** The filter marking disabled accounts in this directory (see the adapter's disabledFilter). */
+  disabledFilter: string;
+  policy: SlapdPolicy;
+  dir: string;
+  isRunning(): boolean;
+  /** Creates a user as the rootdn; returns its DN. */
+  createUser(spec: SlapdUserSpec): Promise<string>;
+  /** Runs `work` with a client bound as the rootdn (over ldap://, test only). */
+  asRoot<T>(work: (client: Client) => Promise<T>): Promise<T>;
+  /** Stops slapd (SIGTERM to its PID) and waits for it to exit; the data stays. */
+  stop(): Promise<void>;
+  /** Starts it again on the same ports with the same data. */
+  restart(): Promise<void>;
+  /** Stops and removes everything. */
+  destroy(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+export async function startSlapd(options: { policy?: Partial<SlapdPolicy> } = {}): Promise<Slapd> {
+  if (!existsSync(SLAPD)) throw new Error(`slapd is not installed (${SLAPD} is missing); install it with: ${INSTALL_HINT}`);
+  installExitHook();
+  const policy = { ...defaultSlapdPolicy, ...options.policy };
+  const dir = mkdtempSync(join(tmpdir(), 'nyckel-slapd-'));
+  const baseDn = 'dc=nyckel,dc=test';
+  const names = {
+    baseDn,
+    peopleDn: `ou=people,${baseDn}`,
+    policyDn: `cn=default,ou=policies,${baseDn}`,
+    privilegedGroupDn: `cn=domain-admins,ou=groups,${baseDn}`,
+    serviceDn: `cn=nyckel,ou=services,${baseDn}`,
+    servicePassword: 'Tjänstekonto-lösen-1',
+    readerDn: `cn=reader,ou=services,${baseDn}`,
+    readerPassword: 'Läskonto-lösen-1',
+    rootDn: `cn=admin,${baseDn}`,
+    rootPassword: 'rot-lösen-för-test',
+  };
+  try {
+    makeCertificates(dir);
+    mkdirSync(join(dir, 'db'));
+    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, names));
+    writeFileSync(join(dir, 'init.ldif'), initLdif(names, policy));
+    execFileSync(SLAPD, ['-T', 'add', '-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'init.ldif')], { stdio: 'pipe' });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`could not prepare slapd in ${dir}: ${describe(error)}`);
+  }
+  const [port, securePort] = [await freePort(), await freePort()];
+  const ldapUrl = `ldap://127.0.0.1:${port}`;
+  const ldapsUrl = `ldaps://127.0.0.1:${securePort}`;
+  let child: ChildProcess | null = null;
+
+  async function launch(): Promise<void> {
+    const proc = spawn(SLAPD, ['-d', '0', '-f', join(dir, 'slapd.conf'), '-h', `${ldapUrl}/ ${ldapsUrl}/`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    proc.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+    });
+    running.add(proc);
+    proc.once('exit', () => running.delete(proc));
+    child = proc;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`slapd exited at start-up: ${stderr.trim()}`);
+      if (await answers(ldapUrl)) return;
+      if (Date.now() > deadline) {
+        proc.kill('SIGKILL');
+        throw new Error(`slapd did not answer within 10 s: ${stderr.trim()}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child;
+    child = null;
+    if (proc === null || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  async function asRoot<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    const client = new Client({ url: ldapUrl, timeout: 5000, connectTimeout: 5000 });
+    try {
+      await client.bind(names.rootDn, names.rootPassword);
+      return await work(client);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
+  }
+
+  await launch();
+  const pid = (child as ChildProcess | null)?.pid ?? -1;
+  return {
+    ...names,
+    pid,
+    ldapUrl,
+    ldapsUrl,
+    caFile: join(dir, 'ca.pem'),
+    disabledFilter: '(shadowExpire=1)',
+    policy,
+    dir,
+    isRunning: () => child !== null && child.exitCode === null && child.signalCode === null,
+    asRoot,
+    async createUser(spec) {
+      const dn = `uid=${spec.username},${names.peopleDn}`;
+      const entry: Record<string, string | string[]> = {
+        objectClass: spec.disabled ? ['inetOrgPerson', 'shadowAccount'] : ['inetOrgPerson'],
+        uid: spec.username,
+        cn: spec.displayName ?? spec.username,
+        sn: spec.username,
+        displayName: spec.displayName ?? spec.username,
+        mail: spec.email,
+        userPassword: spec.password,
+      };
+      if (spec.mobile !== undefined) entry.mobile = spec.mobile;
+      if (spec.department !== undefined) entry.departmentNumber = spec.department;
+      if (spec.disabled) entry.shadowExpire = '1';
+      await asRoot(async (client) => {
+        await client.add(dn, entry);
+        // pwdReset is operational: set after the add, as an administrator would.
+        if (spec.mustChange)
+          await client.modify(
+            dn,
+            new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdReset', values: ['TRUE'] }) }),
+          );
+        if (spec.privileged) {
+          await client.modify(
+            names.privilegedGroupDn,
+            new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }),
+          );
+        }
+      });
+      return dn;
+    },
+    async stop() {
+      await stop();
+    },
+    async restart() {
+      await stop();
+      await launch();
+    },
+    async destroy() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface Names {
+  baseDn: string;
+  peopleDn: string;
+  policyDn: string;
+  privilegedGroupDn: string;
+  serviceDn: string;
+  servicePassword: string;
+  readerDn: string;
+  readerPassword: string;
+  rootDn: string;
+  rootPassword: string;
+}
+
+function slapdConf(dir: string, n: Names): string {
+  return `# Throwaway slapd for Nyckel's tests.
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb.la
+moduleload ppolicy.la
+pidfile ${dir}/slapd.pid
+argsfile ${dir}/slapd.args
+TLSCACertificateFile ${dir}/ca.pem
+TLSCertificateFile ${dir}/server.pem
+TLSCertificateKeyFile ${dir}/server.key
+sizelimit 500
+
+database mdb
+maxsize 67108864
+suffix "${n.baseDn}"
+rootdn "${n.rootDn}"
+rootpw ${n.rootPassword}
+directory ${dir}/db
+index objectClass eq
+index uid,mail eq
+
+overlay ppolicy
+ppolicy_default "${n.policyDn}"
+ppolicy_hash_cleartext
+ppolicy_use_lockout
+
+# Passwords: users may authenticate and change their own; the service account may set them (not read them).
+access to dn.subtree="${n.peopleDn}" attrs=userPassword
+  by dn.exact="${n.serviceDn}" =w
+  by self =xw
+  by anonymous auth
+  by * none
+# Lock and must-change state: the service account reads and writes it.
+access to dn.subtree="${n.peopleDn}" attrs=pwdAccountLockedTime,pwdFailureTime,pwdReset
+  by dn.exact="${n.serviceDn}" write
+  by dn.exact="${n.readerDn}" read
+  by * none
+access to dn.subtree="${n.peopleDn}" attrs=pwdHistory,pwdGraceUseTime
+  by * none
+# Everything else about people: read for the service account and the person.
+access to dn.subtree="${n.peopleDn}"
+  by dn.exact="${n.serviceDn}" read
+  by dn.exact="${n.readerDn}" read
+  by self read
+  by * none
+access to dn.subtree="ou=policies,${n.baseDn}"
+  by dn.exact="${n.serviceDn}" read
+  by dn.exact="${n.readerDn}" read
+  by * none
+access to dn.subtree="ou=groups,${n.baseDn}"
+  by dn.exact="${n.serviceDn}" read
+  by dn.exact="${n.readerDn}" read
+  by * none
+access to dn.subtree="ou=services,${n.baseDn}" attrs=userPassword
+  by anonymous auth
+  by * none
+access to dn.base=""
+  by * read
+access to *
+  by * none
+`;
+}
+
+function initLdif(n: Names, p: SlapdPolicy): string {
+  return `dn: ${n.baseDn}
+objectClass: dcObject
+objectClass: organization
+dc: nyckel
+o: Nyckel test
+
+dn: ou=people,${n.baseDn}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,${n.baseDn}
+objectClass: organizationalUnit
+ou: groups
+
+dn: ou=services,${n.baseDn}
+objectClass: organizationalUnit
+ou: services
+
+dn: ou=policies,${n.baseDn}
+objectClass: organizationalUnit
+ou: policies
+
+dn: ${n.policyDn}
+objectClass: device
+objectClass: pwdPolicy
+cn: default
+pwdAttribute: userPassword
+pwdMaxFailure: ${p.maxFailure}
+pwdLockout: TRUE
+pwdLockoutDuration: ${p.lockoutDuration}
+pwdFailureCountInterval: 0
+pwdInHistory: ${p.inHistory}
+pwdCheckQuality: 2
+pwdMinLength: ${p.minLength}
+pwdMustChange: TRUE
+pwdAllowUserChange: TRUE
+pwdSafeModify: FALSE
+pwdMaxAge: ${p.maxAge}
+pwdGraceAuthNLimit: 0
+
+dn: ${n.privilegedGroupDn}
+objectClass: groupOfNames
+cn: domain-admins
+member: ${n.rootDn}
+
+dn: ${n.serviceDn}
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: nyckel
+userPassword: ${n.servicePassword}
+
+dn: ${n.readerDn}
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: reader
+userPassword: ${n.readerPassword}
+`;
+}
+
+function makeCertificates(dir: string): void {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Nyckel test CA',
+  ]);
+  run([
+    'req',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
+  ]);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  ]);
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ url, timeout: 1000, connectTimeout: 1000 });
+  try {
+    await client.search('', { scope: 'base', attributes: ['namingContexts'] });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function describe(error: unknown): string {
+  const e = error as { stderr?: Buffer; message?: string };
+  return (e.stderr?.toString().trim() || e.message) ?? String(error);
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // A test process that ends early must not leave servers behind.
+  process.on('exit', () => {
+    for (const proc of running) proc.kill('SIGKILL');
+  });
+}
