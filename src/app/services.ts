@@ -3,6 +3,7 @@
 
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
+import { createSyslogForwarder } from '../audit/syslog-forwarder.ts';
 import type { Config } from '../config/schema.ts';
 import { ActiveDirectory } from '../directory/active-directory/active-directory.ts';
 import type { Directory, DirectoryAccount } from '../directory/directory.ts';
@@ -74,6 +75,9 @@ export async function createServices(config: Config, options: ServiceOptions = {
     }
   }
   const store = new KyselyStore(open.db, open.dialect);
+  // Audit events also go to syslog when configured: best effort, and a copy outside the database anchors the hash chain.
+  const syslog = config.audit.syslog.enabled ? createSyslogForwarder(config.audit.syslog, logger) : null;
+  if (syslog !== null) store.onAuditAppended((event) => syslog.forward(event));
   let embeddedDirectory: EmbeddedDirectory | null = null;
   let directory: Directory;
   try {
@@ -149,6 +153,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     async close() {
       messaging.close();
       await directory.close();
+      await syslog?.close();
       await store.close();
     },
   };

@@ -7,6 +7,7 @@ import { ConfigError } from '../config/load.ts';
 import { NyckelError } from '../domain/errors.ts';
 import { createLogger } from '../observability/logger.ts';
 import { randomToken } from '../security/tokens.ts';
+import { auditCommands } from './audit-command.ts';
 import { breachedCommands } from './breached-command.ts';
 import {
   type CliIo,
@@ -23,6 +24,7 @@ import {
 } from './command-line.ts';
 import { configCommands } from './config-command.ts';
 import { demoCommand } from './demo-command.ts';
+import { doctorCommand } from './doctor-command.ts';
 import { keysCommands } from './keys-command.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { serveCommand } from './serve-command.ts';
@@ -36,6 +38,8 @@ const commands: Record<string, Command | CommandGroup> = {
   demo: demoCommand,
   breached: breachedCommands,
   keys: keysCommands,
+  doctor: doctorCommand,
+  audit: auditCommands,
 };
 
 const TOP_USAGE = 'nyckel <command> [options]';

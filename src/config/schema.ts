@@ -489,6 +489,55 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
 
+  /** The audit trail. Events are always hash-chained in the store; syslog forwarding is optional. */
+  audit: z
+    .strictObject({
+      /** Forward each audit event to a syslog collector (RFC 5424), best effort: a dead collector never slows a request. */
+      syslog: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          host: z.string().min(1).max(253).default('127.0.0.1'),
+          port: z.number().int().min(1).max(65535).default(514),
+          /** udp: one message per datagram (RFC 5426). tcp: octet-counted frames (RFC 6587), reconnecting. Neither is encrypted: keep the collector on a trusted network. */
+          protocol: z.enum(['udp', 'tcp']).default('udp'),
+          facility: z
+            .enum([
+              'kern',
+              'user',
+              'mail',
+              'daemon',
+              'auth',
+              'syslog',
+              'lpr',
+              'news',
+              'uucp',
+              'cron',
+              'authpriv',
+              'ftp',
+              'local0',
+              'local1',
+              'local2',
+              'local3',
+              'local4',
+              'local5',
+              'local6',
+              'local7',
+            ])
+            .default('authpriv'),
+          /** HOSTNAME in each message. Default: this machine's name. */
+          hostname: z
+            .string()
+            .regex(/^[\x21-\x7e]{1,255}$/, 'expected printable ASCII without spaces')
+            .optional(),
+          /** The enterprise number in the SD-ID (nyckel@N); 32473 is the number reserved for examples (RFC 5612). */
+          enterpriseId: z.number().int().min(1).default(32473),
+          /** Messages held while the collector is unreachable; later ones are dropped (and counted in the log). */
+          queueSize: z.number().int().min(1).max(100_000).default(1000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+
   /** Passkeys (WebAuthn). Defaults are worked out from server.publicUrl and organisation.name. */
   webauthn: z
     .strictObject({

@@ -12,8 +12,8 @@ export interface DemoEmployee {
   /** E.164, from PTS's fiction range. */
   mobile: string;
   /**
-   * A fixed demo password, printed on the console: this data is public by design. At least 12
-   * characters with no trailing spaces, so it meets the default policy (NIST SP 800-63B: length).
+   * A fixed demo password, printed on the console: this data is public by design. It passes every
+   * rule of the default password policy, the account's own words included (demo-organisation.test.ts).
    */
   password: string;
   privileged?: boolean;
@@ -60,7 +60,7 @@ export const demoEmployees: readonly DemoEmployee[] = [
   ),
   employee(1, 'erik.johansson', 'Erik Johansson', 'Socialtjänsten', 'Lingonsylt-Vinter-17', 'employee'),
   employee(2, 'fatima.hassan', 'Fatima Hassan', 'Socialtjänsten', 'Blabarsskog-Host-58', 'employee'),
-  employee(3, 'asa.oberg', 'Åsa Öberg', 'Skola och förskola', 'Skolgarden-Var-2026', 'employee'),
+  employee(3, 'asa.oberg', 'Åsa Öberg', 'Skola och förskola', 'Kritteckning-Gungbrada-26', 'employee'),
   employee(4, 'lars.nilsson', 'Lars Nilsson', 'Skola och förskola', 'Kladdkaka-Fredag-31', 'must change password at next sign-in', {
     mustChange: true,
   }),
@@ -76,7 +76,7 @@ export const demoEmployees: readonly DemoEmployee[] = [
     'adm.mikael.svensson',
     'Mikael Svensson (admin)',
     'IT-avdelningen',
-    'Domankontroll-Adm-903',
+    'Domankontroll-Logg-903',
     'privileged: self-service refuses it',
     {
       privileged: true,

@@ -9,16 +9,16 @@
 // from AD's allowedAttributesEffective. No result text ever contains a password.
 
 import { lookup } from 'node:dns/promises';
-import { isIP, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import { isIP, Socket } from 'node:net';
+import { checkServerIdentity, type PeerCertificate, type TLSSocket, connect as tlsConnect } from 'node:tls';
 import { Attribute, Change, Client } from 'ldapts';
 import { NyckelError } from '../domain/errors.ts';
-import type { Directory } from './directory.ts';
 import { bindDataCode } from './active-directory/ad-errors.ts';
+import type { Directory } from './directory.ts';
 import type { LdapSettings } from './ldap/ldap-config.ts';
-import { configuredFilter, identifierFilter } from './ldap/ldap-filter.ts';
 import { ldapDiagnostic, ldapResultCode } from './ldap/ldap-errors.ts';
+import { configuredFilter, identifierFilter } from './ldap/ldap-filter.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -76,7 +76,9 @@ export async function checkLdapDirectory(
       results.push(ok('CA file', settings.tls.caFile));
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      results.push(fail('CA file', `${settings.tls.caFile} cannot be read (${code})`, 'set directory.ldap.tls.caFile to a readable PEM file'));
+      results.push(
+        fail('CA file', `${settings.tls.caFile} cannot be read (${code})`, 'set directory.ldap.tls.caFile to a readable PEM file'),
+      );
     }
   }
   if (!settings.tls.rejectUnauthorized) {
@@ -116,9 +118,12 @@ export async function checkLdapDirectory(
       const entry = await findTestEntry(bound, settings, options.testAccount);
       results.push(entry.result);
       if (entry.dn !== null) {
-        results.push(...(await checkTestAccountState(directory, options.testAccount, { entry: entry.values, settings })));
+        const state = await checkTestAccountState(directory, options.testAccount, { entry: entry.values, settings });
+        results.push(...state);
         const probe = settings.flavour === 'openldap' ? probeOpenLdapRights : probeActiveDirectoryRights;
-        results.push(...(await probe(bound, entry.dn, settings, boundUrl)));
+        const rights = await probe(bound, entry.dn, settings, boundUrl);
+        const isPrivileged = state.some((r) => r.title === 'privileged' && r.status === 'warn');
+        results.push(...(isPrivileged ? rights.map(judgeRightOnPrivileged) : rights));
       }
     }
   } finally {
@@ -138,7 +143,8 @@ async function checkServer(
 ): Promise<{ results: CheckResult[]; isReachable: boolean }> {
   const results: CheckResult[] = [];
   const parsed = parseLdapUrl(url);
-  if (parsed === null) return { results: [fail(url, 'not an ldap:// or ldaps:// URL', 'write it as ldaps://host:636')], isReachable: false };
+  if (parsed === null)
+    return { results: [fail(url, 'not an ldap:// or ldaps:// URL', 'write it as ldaps://host:636')], isReachable: false };
   const { host, port, isEncrypted } = parsed;
   const steps: string[] = [];
   if (isIP(host) === 0) {
@@ -148,7 +154,9 @@ async function checkServer(
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       return {
-        results: [fail(url, `the name ${host} does not resolve (${code})`, 'check the host name in directory.ldap.urls and this machine’s DNS')],
+        results: [
+          fail(url, `the name ${host} does not resolve (${code})`, 'check the host name in directory.ldap.urls and this machine’s DNS'),
+        ],
         isReachable: false,
       };
     }
@@ -161,7 +169,11 @@ async function checkServer(
     // Passwords would cross the network in clear: flagged whatever the configuration allows.
     results.push(
       settings.dangerouslyAllowPlainLdap
-        ? warn(`${url} encryption`, 'plain ldap://: passwords cross the network unencrypted (dangerouslyAllowPlainLdap is on)', 'use ldaps://')
+        ? warn(
+            `${url} encryption`,
+            'plain ldap://: passwords cross the network unencrypted (dangerouslyAllowPlainLdap is on)',
+            'use ldaps://',
+          )
         : fail(
             `${url} encryption`,
             'plain ldap://: Nyckel will not send passwords over it, so sign-in and password changes through this server fail',
@@ -178,7 +190,9 @@ async function checkServer(
         fail(
           url,
           tcpFailed ? `no connection to ${host}:${port} (${tls.error})` : `TLS handshake failed (${tls.error})`,
-          tcpFailed ? unreachableHint : 'the server does not speak TLS on this port, or refuses TLS 1.2+: check the port (636 for ldaps://)',
+          tcpFailed
+            ? unreachableHint
+            : 'the server does not speak TLS on this port, or refuses TLS 1.2+: check the port (636 for ldaps://)',
         ),
       ],
       isReachable: false,
@@ -213,7 +227,9 @@ async function checkServer(
   if (Number.isNaN(days)) results.push(warn(`${url} certificate expiry`, 'the certificate has no readable expiry date'));
   else if (days < 0) results.push(fail(`${url} certificate expiry`, `expired on ${when}`, 'renew the directory server’s certificate'));
   else if (days < CERTIFICATE_WARNING_DAYS)
-    results.push(warn(`${url} certificate expiry`, `expires on ${when}, in ${days} day(s)`, 'renew the directory server’s certificate soon'));
+    results.push(
+      warn(`${url} certificate expiry`, `expires on ${when}, in ${days} day(s)`, 'renew the directory server’s certificate soon'),
+    );
   else results.push(ok(`${url} certificate expiry`, `expires on ${when} (${days} days)`));
   return { results, isReachable: true };
 }
@@ -264,7 +280,9 @@ function openTls(host: string, port: number, ca: Buffer | undefined, timeoutMs: 
       isConnected = true;
     });
     socket.setTimeout(timeoutMs, () => done({ stage: isConnected ? 'tls' : 'tcp', error: `no answer within ${timeoutMs} ms` }));
-    socket.once('error', (error: NodeJS.ErrnoException) => done({ stage: isConnected ? 'tls' : 'tcp', error: error.code ?? error.message }));
+    socket.once('error', (error: NodeJS.ErrnoException) =>
+      done({ stage: isConnected ? 'tls' : 'tcp', error: error.code ?? error.message }),
+    );
     socket.once('secureConnect', () => {
       const authorizationError = socket.authorized ? null : String(socket.authorizationError ?? 'not verified');
       done({ cert: socket.getPeerCertificate(), authorizationError });
@@ -277,7 +295,11 @@ function openTls(host: string, port: number, ca: Buffer | undefined, timeoutMs: 
 
 function newClient(url: string, settings: LdapSettings, ca: Buffer | undefined): Client {
   const isEncrypted = url.toLowerCase().startsWith('ldaps://');
-  const tlsOptions = { ...(ca === undefined ? {} : { ca: [ca] }), rejectUnauthorized: settings.tls.rejectUnauthorized, minVersion: 'TLSv1.2' as const };
+  const tlsOptions = {
+    ...(ca === undefined ? {} : { ca: [ca] }),
+    rejectUnauthorized: settings.tls.rejectUnauthorized,
+    minVersion: 'TLSv1.2' as const,
+  };
   return new Client({ url, timeout: settings.timeoutMs, connectTimeout: settings.timeoutMs, ...(isEncrypted ? { tlsOptions } : {}) });
 }
 
@@ -310,11 +332,18 @@ async function bindServiceAccount(
     }
     if (code !== null) {
       return {
-        result: fail(title, `refused with LDAP result ${code}: ${ldapDiagnostic(error)}`, 'check directory.ldap.bindDn and the server’s log'),
+        result: fail(
+          title,
+          `refused with LDAP result ${code}: ${ldapDiagnostic(error)}`,
+          'check directory.ldap.bindDn and the server’s log',
+        ),
         client: null,
       };
     }
-    return { result: fail(title, `the connection failed: ${describeError(error)}`, 'fix the TLS or connection problem above'), client: null };
+    return {
+      result: fail(title, `the connection failed: ${describeError(error)}`, 'fix the TLS or connection problem above'),
+      client: null,
+    };
   }
 }
 
@@ -344,7 +373,9 @@ async function checkTree(client: Client, settings: LdapSettings): Promise<CheckR
     results.push(
       fail(
         'base DN',
-        code === 32 ? `${settings.baseDn} does not exist (or the service account may not see it)` : `cannot be read: ${describeError(error)}`,
+        code === 32
+          ? `${settings.baseDn} does not exist (or the service account may not see it)`
+          : `cannot be read: ${describeError(error)}`,
         'check directory.ldap.baseDn, and that the service account may read it',
       ),
     );
@@ -365,7 +396,8 @@ async function checkTree(client: Client, settings: LdapSettings): Promise<CheckR
     );
   } catch (error) {
     // Result 4 (sizeLimitExceeded): more accounts than we count, which is fine.
-    if (ldapResultCode(error) === 4) results.push(ok('user filter', `${filter} finds more than ${ACCOUNT_COUNT_CAP} accounts (counting stops there)`));
+    if (ldapResultCode(error) === 4)
+      results.push(ok('user filter', `${filter} finds more than ${ACCOUNT_COUNT_CAP} accounts (counting stops there)`));
     else results.push(fail('user filter', `the search failed: ${describeError(error)}`, 'check directory.ldap.userFilter'));
   }
   for (const group of settings.privilegedGroups) {
@@ -374,7 +406,11 @@ async function checkTree(client: Client, settings: LdapSettings): Promise<CheckR
       results.push(ok('privileged group', `${group} exists`));
     } catch (error) {
       results.push(
-        fail('privileged group', `${group} cannot be read (${describeError(error)})`, 'fix the DN in directory.privilegedGroups; a misspelt group protects no one'),
+        fail(
+          'privileged group',
+          `${group} cannot be read (${describeError(error)})`,
+          'fix the DN in directory.privilegedGroups; a misspelt group protects no one',
+        ),
       );
     }
   }
@@ -412,7 +448,11 @@ async function findTestEntry(
     }
     if (entries.length > 1) {
       return {
-        result: fail(title, `${identifier} matches more than one entry`, 'identifier attributes must be unique; Nyckel refuses ambiguous names'),
+        result: fail(
+          title,
+          `${identifier} matches more than one entry`,
+          'identifier attributes must be unique; Nyckel refuses ambiguous names',
+        ),
         dn: null,
         values: {},
       };
@@ -422,13 +462,17 @@ async function findTestEntry(
     for (const attribute of settings.identifierAttributes) {
       const key = Object.keys(entry).find((k) => k.toLowerCase() === attribute.toLowerCase());
       const raw = key === undefined ? [] : entry[key];
-      values[attribute] = (Array.isArray(raw) ? raw : [raw]).map((v) => v.toString()).filter((v) => v !== '');
+      values[attribute] = (Array.isArray(raw) ? raw : [raw]).map((v) => String(v ?? '')).filter((v) => v !== '');
     }
     return { result: ok(title, `${identifier} is ${entry.dn}`), dn: entry.dn, values };
   } catch (error) {
     const code = ldapResultCode(error);
     return {
-      result: fail(title, code === 4 ? `${identifier} matches more than one entry` : `the search failed: ${describeError(error)}`, 'check the name and the identifier attributes'),
+      result: fail(
+        title,
+        code === 4 ? `${identifier} matches more than one entry` : `the search failed: ${describeError(error)}`,
+        'check the name and the identifier attributes',
+      ),
       dn: null,
       values: {},
     };
@@ -444,7 +488,13 @@ async function checkTestAccountState(
   const results: CheckResult[] = [];
   const account = await directory.findAccount(identifier).catch(() => null);
   if (account === null) {
-    return [fail('test account lookup', `Nyckel does not find ${identifier}`, 'check the name; with an LDAP directory, the identifier attributes and user filter')];
+    return [
+      fail(
+        'test account lookup',
+        `Nyckel does not find ${identifier}`,
+        'check the name; with an LDAP directory, the identifier attributes and user filter',
+      ),
+    ];
   }
   if (ldap === null) {
     results.push(ok('test account lookup', `${identifier} is ${account.username}`));
@@ -493,10 +543,33 @@ async function checkTestAccountState(
     );
   } catch (error) {
     results.push(
-      fail('account state readable', describeError(error), 'the service account must read the lock, expiry and must-change attributes (see the set-up guide)'),
+      fail(
+        'account state readable',
+        describeError(error),
+        'the service account must read the lock, expiry and must-change attributes (see the set-up guide)',
+      ),
     );
   }
   return results;
+}
+
+/**
+ * On a privileged account the service account needs no rights (self-service refuses it), so a
+ * missing right is as it should be, and a right it has is worth narrowing (least privilege).
+ */
+function judgeRightOnPrivileged(result: CheckResult): CheckResult {
+  if (!result.title.startsWith('right to')) return result;
+  if (result.status === 'fail' && / may not | lacks /.test(result.detail)) {
+    return ok(result.title, 'not held on this privileged account, as it should be');
+  }
+  if (result.status === 'ok') {
+    return warn(
+      result.title,
+      `${result.detail}, on a privileged account: Nyckel refuses it anyway, but the service account could change it`,
+      'limit the service account’s rights to the OUs (or subtrees) of ordinary people',
+    );
+  }
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,7 +612,10 @@ export async function probeOpenLdapRights(client: Client, dn: string, settings: 
   for (const probe of probes) {
     const title = `right to ${probe.need}`;
     try {
-      await client.modify(dn, new Change({ operation: 'delete', modification: new Attribute({ type: probe.attribute, values: [probe.value] }) }));
+      await client.modify(
+        dn,
+        new Change({ operation: 'delete', modification: new Attribute({ type: probe.attribute, values: [probe.value] }) }),
+      );
       // Can't happen for the values chosen; report it rather than hide it.
       results.push(warn(title, `the probe value of ${probe.attribute} was present and has been removed`));
     } catch (error) {
@@ -589,7 +665,13 @@ export async function probeActiveDirectoryRights(client: Client, dn: string, set
       );
     }
   } catch (error) {
-    results.push(fail('rights', `allowedAttributesEffective cannot be read: ${describeError(error)}`, 'the service account must read the user objects'));
+    results.push(
+      fail(
+        'rights',
+        `allowedAttributesEffective cannot be read: ${describeError(error)}`,
+        'the service account must read the user objects',
+      ),
+    );
   }
   const title = 'right to reset the password';
   if (!url.toLowerCase().startsWith('ldaps://')) {
@@ -597,7 +679,10 @@ export async function probeActiveDirectoryRights(client: Client, dn: string, set
     return results;
   }
   try {
-    await client.modify(dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [Buffer.from([0x22, 0x00, 0x21])] }) }));
+    await client.modify(
+      dn,
+      new Change({ operation: 'replace', modification: new Attribute({ type: 'unicodePwd', values: [Buffer.from([0x22, 0x00, 0x21])] }) }),
+    );
     results.push(fail(title, 'the directory accepted an invalid password value', 'report this: the server did not check the value'));
   } catch (error) {
     const code = ldapResultCode(error);

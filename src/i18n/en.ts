@@ -55,7 +55,7 @@ export const en: Catalog = {
     submit: 'Sign in',
     forgotHeading: 'Forgotten your password?',
     forgotText:
-      'Contact the IT helpdesk and they will help you. Soon you will also be able to reset your password yourself here, using your security info.',
+      'With your security info you can choose a new password or unlock your account yourself. Otherwise the IT helpdesk will help you.',
     identifierMissing: 'Enter your username or email address',
     identifierTooLong: 'The username or email address can be at most 256 characters',
     passwordMissing: 'Enter your password',
@@ -67,7 +67,7 @@ export const en: Catalog = {
     waitHeading: 'How to unlock your account',
     wait: (n: number) => `Wait ${minutes(n)} and the account unlocks by itself. Then sign in again with the right password.`,
     helpdesk: 'If you need to get into your account straight away, the IT helpdesk can unlock it for you.',
-    selfServiceSoon: 'Soon you will also be able to unlock your account yourself here, using your security info.',
+    selfService: 'Unlock your account yourself with your security info',
     notYou: 'Was it not you trying to sign in? Tell the IT helpdesk.',
     backToSignIn: 'Back to sign in',
   },
@@ -123,7 +123,8 @@ export const en: Catalog = {
   directoryErrors: {
     unavailableTitle: 'The directory cannot be reached right now',
     unavailable: 'We cannot reach the directory right now. Please try again in a while – nothing has been changed.',
-    unavailableWhatToDo: 'The form is still here below. Fill it in again and try in a minute. If it keeps happening, contact the IT helpdesk.',
+    unavailableWhatToDo:
+      'The form is still here below. Fill it in again and try in a minute. If it keeps happening, contact the IT helpdesk.',
     invalidCredentials: 'Wrong username or password. Check the spelling and try again.',
     currentPasswordWrong: 'The current password is not right. Type it again.',
     accountLocked:
@@ -133,7 +134,8 @@ export const en: Catalog = {
     mustChange: 'You need to change your password before you can continue.',
     privilegedAccount: 'This account has special privileges and cannot be managed here. Contact the IT helpdesk.',
     rejections: {
-      tooShort: (min: number) => `The new password must be at least ${min} characters long. Choose a longer password, preferably several words.`,
+      tooShort: (min: number) =>
+        `The new password must be at least ${min} characters long. Choose a longer password, preferably several words.`,
       tooLong: (max: number) => `The new password can be at most ${max} characters long. Choose a shorter password.`,
       inHistory: (count: number) =>
         count === 1
@@ -142,7 +144,8 @@ export const en: Catalog = {
       sameAsCurrent: 'The new password must differ from the current one. Choose a new password.',
       complexity:
         'The directory requires characters of at least three kinds (capital letters, small letters, digits, symbols) and no username in the password. Add what is missing.',
-      minimumAge: 'The password was changed just now and cannot be changed again yet. Try again tomorrow, or contact the IT helpdesk if it is urgent.',
+      minimumAge:
+        'The password was changed just now and cannot be changed again yet. Try again tomorrow, or contact the IT helpdesk if it is urgent.',
       quality: "The directory's quality check did not accept the password. Choose another, preferably longer, password with several words.",
       directoryPolicy: "The password does not meet your organisation's password rules. Choose another, preferably longer, password.",
     },
@@ -499,6 +502,103 @@ export const en: Catalog = {
     recoveryListLabel: 'Recovery codes',
     recoverySaved: 'I have saved the codes',
     outsideZone: 'You cannot add your first sign-in method from here.',
+  },
+  reset: {
+    link: 'Forgotten your password or locked out?',
+    startTitle: 'Reset your password or unlock your account',
+    startLead:
+      'If you have registered security info, you can unlock your account or choose a new password here, without calling the helpdesk. Start with your username or e-mail address.',
+    identifierLabel: 'Username or e-mail address',
+    identifierHint: 'For example anna.andersson or anna.andersson@kommun.se',
+    captchaLabel: 'Check that you are a person',
+    captchaHint: 'Tick the box and wait a few seconds while your browser does a short calculation. There is no picture to solve.',
+    noScript:
+      'The check needs JavaScript, which is turned off in your browser. Turn JavaScript on and reload the page, or contact the helpdesk and they will help you.',
+    submit: 'Continue',
+    identifierMissing: 'Enter your username or e-mail address',
+    identifierTooLong: 'The username or e-mail address can be at most 256 characters',
+    captchaMissing: 'Tick the box of the check and wait until it is done',
+    captchaInvalid: 'The check could not be confirmed. Do it again.',
+    captchaExpired: 'The check expired. Do it again.',
+    captchaReplayed: 'The check has already been used. Do it again.',
+    methodTitle: 'Confirm it is you',
+    methodLead: 'Choose a way you registered in your security info.',
+    methodLeadAgain: 'Confirm with one more way, different from the one you just used.',
+    methodLegend: 'How do you want to confirm?',
+    methods: {
+      totp: 'Authenticator app',
+      sms: 'Mobile phone',
+      email: 'Private e-mail address',
+      recovery_code: 'Recovery code',
+    },
+    methodHints: {
+      totp: 'Type the code the app shows right now.',
+      sms: 'We send a code by text message.',
+      email: 'We send a code by e-mail.',
+      recovery_code: 'Type one of the recovery codes you saved.',
+    },
+    methodMissing: 'Choose a way to confirm',
+    continue: 'Continue',
+    codeTitle: 'Enter the code',
+    codeLeads: {
+      totp: 'Open the authenticator app and type the code it shows for your account.',
+      sms: 'If a mobile number is registered for the account, we have sent a code by text message. It may take a minute to arrive.',
+      email:
+        'If a private e-mail address is registered for the account, we have sent a code there. It may take a few minutes; check the spam folder too.',
+      recovery_code: 'Type one of your recovery codes. Each code works once.',
+    },
+    codeLabel: 'Code',
+    codeMissing: 'Enter the code',
+    codeWrong: (left: number) =>
+      left === 1 ? 'The code is not right. You have one try left.' : `The code is not right. You have ${left} tries left.`,
+    verify: 'Confirm',
+    otherMethod: 'Use another way',
+    actionTitle: 'Your account is locked',
+    actionLead: 'It is you, and your account is locked after too many wrong sign-ins. What do you want to do?',
+    actionLegend: 'Choose what to do',
+    actions: {
+      unlock: 'Only unlock the account (I remember my password)',
+      password: 'Choose a new password (the account is unlocked too)',
+    },
+    actionMissing: 'Choose what to do',
+    passwordTitle: 'Choose a new password',
+    passwordLead: 'Choose a password you have not used before. A long passphrase of several words is both secure and easy to remember.',
+    newLabel: 'New password',
+    newHint: (min: number) => `At least ${min} characters.`,
+    confirmLabel: 'Type the password once more',
+    submitPassword: 'Save new password',
+    newMissing: 'Enter a new password',
+    confirmMissing: 'Type the new password once more',
+    mismatch: 'The passwords are not the same. Type the same new password in both fields.',
+    tooLong: (max: number) => `The password can be at most ${max} characters`,
+    doneTitles: {
+      password_changed: 'Your password has been changed',
+      unlocked: 'Your account is unlocked',
+    },
+    doneLeads: {
+      password_changed: 'You can sign in with your new password now. If the account was locked, it is unlocked.',
+      unlocked: 'You can sign in with your usual password again.',
+    },
+    doneNotified:
+      'We have sent a message about the change to your registered contact details. You have been signed out of the portal on every device.',
+    guidanceTitle: 'What to do now',
+    guidanceIphone: 'iPhone: open Settings → Mail → Accounts, choose your work account and type the new password when asked.',
+    guidanceAndroid: 'Android: open the app you read work e-mail in (Outlook or Gmail) and type the new password when the app asks for it.',
+    guidanceTeams: 'Teams and other work apps: sign out and sign in again with the new password.',
+    guidanceWait: 'Something still not working? Wait a little – it can take up to an hour before every system has the new password.',
+    signIn: 'Sign in',
+    refusedTitle: 'This account cannot be reset here',
+    refusedText:
+      'This account has special privileges and, for security, cannot be reset or unlocked by self-service. Contact the helpdesk and they will help you.',
+    failedTitle: 'Too many wrong codes',
+    failedText: 'For security, we have stopped the reset. Wait a while and start again, or contact the helpdesk.',
+    deadTitle: 'The reset has expired',
+    deadTexts: {
+      expired: 'More than 15 minutes have passed since you started, so the reset has stopped. Nothing has been changed. Start again.',
+      used: 'This page has already been used, for example in another tab. Start again.',
+      missing: 'We cannot find a reset in progress. Start from the beginning.',
+    },
+    startAgain: 'Start again',
   },
   errors: {
     referenceLabel: 'Reference',

@@ -25,9 +25,9 @@ import {
   type PasskeyDeps,
   relyingPartyFor,
   SecurityMethodsPasskeyStore,
-  WebauthnChallengeStore,
   startPasskeyRegistration,
   startPasskeySignIn,
+  WebauthnChallengeStore,
 } from './passkey.ts';
 import { listMethodRecords, listPasskeys, type PasskeyRecord, purgeExpired } from './security-info-store.ts';
 import { b64url, type Gesture, SoftAuthenticator } from './soft-authenticator.test-support.ts';

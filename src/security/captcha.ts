@@ -3,7 +3,7 @@
 // challenge is signed with an HMAC key kept in the store (shared by every instance), carries
 // its own expiry on the injected clock, and each solved challenge is accepted once.
 
-import { createChallenge, type Challenge, type Solution, verifySolution } from 'altcha-lib';
+import { type Challenge, createChallenge, type Solution, verifySolution } from 'altcha-lib';
 import { deriveKey } from 'altcha-lib/algorithms/sha';
 import type { Clock } from '../domain/clock.ts';
 import { hmacSha256, randomToken, sha256 } from './tokens.ts';

@@ -1,10 +1,11 @@
 // The Store port over Kysely: the same queries run on SQLite and PostgreSQL. Times are stored
 // as integer milliseconds, JSON as text; every value goes through bound parameters.
 
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { chainHash } from '../audit/audit-chain.ts';
 import { NyckelError } from '../domain/errors.ts';
-import type { Database } from './schema.ts';
-import type { AuditEvent, AuditEventInput, RateLimitDecision, SessionRecord, Store } from './store.ts';
+import type { AuditEventsTable, Database } from './schema.ts';
+import type { AuditChainHead, AuditEvent, AuditEventInput, ChainedAuditEvent, RateLimitDecision, SessionRecord, Store } from './store.ts';
 
 // Column widths from migration 0001. SQLite ignores varchar widths and PostgreSQL enforces
 // them, so the store checks them itself to behave the same on both.
@@ -25,6 +26,7 @@ export class KyselyStore implements Store {
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
   #closed = false;
+  readonly #auditListeners: Array<(event: ChainedAuditEvent) => void> = [];
 
   constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
     this.db = db;
@@ -130,22 +132,107 @@ export class KyselyStore implements Store {
 
   // ---- audit ----
 
+  /** Called after each committed append (the syslog forwarder). A listener must not block; its errors are ignored. */
+  onAuditAppended(listener: (event: ChainedAuditEvent) => void): void {
+    this.#auditListeners.push(listener);
+  }
+
   async appendAudit(event: AuditEventInput, at: Date): Promise<void> {
+    await this.appendAuditChained(event, at);
+  }
+
+  /** appendAudit that also returns the stored event with its place in the chain. */
+  async appendAuditChained(event: AuditEventInput, at: Date): Promise<ChainedAuditEvent> {
     if (!auditOutcomes.has(event.outcome)) throw new RangeError(`unknown audit outcome: ${String(event.outcome)}`);
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        at: toMs(at),
-        type: checkKey('audit type', event.type, width.auditType),
-        // Actor, subject and address may come from what a user typed: an audit event must
-        // never be lost to a long or odd value, so they are cut to fit instead of rejected.
-        actor: cleanText(event.actor ?? null, width.auditParty),
-        subject: cleanText(event.subject ?? null, width.auditParty),
-        ip: cleanText(event.ip ?? null, width.ip),
-        outcome: event.outcome,
-        detail: JSON.stringify(event.detail ?? {}),
-      })
-      .execute();
+    const fields = {
+      at: new Date(toMs(at)),
+      type: checkKey('audit type', event.type, width.auditType),
+      // Actor, subject and address may come from what a user typed: an audit event must
+      // never be lost to a long or odd value, so they are cut to fit instead of rejected.
+      actor: cleanText(event.actor ?? null, width.auditParty),
+      subject: cleanText(event.subject ?? null, width.auditParty),
+      ip: cleanText(event.ip ?? null, width.ip),
+      outcome: event.outcome,
+    };
+    const detailText = JSON.stringify(event.detail ?? {});
+    // The hash covers the detail as it will be read back (JSON drops undefined, turns Dates into strings).
+    const detail = parseObject(detailText);
+    const chained = await this.#withChainLock(async (db) => {
+      const head = await db.selectFrom('audit_chain_head').select(['last_id', 'last_hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+      // Ids are given here, under the lock, so they follow chain order (a sequence could hand them out of order).
+      const id = Number(head.last_id ?? 0) + 1;
+      const prevHash = head.last_hash;
+      const hash = chainHash(prevHash, { id, ...fields, detail });
+      await db
+        .insertInto('audit_events')
+        .values({
+          id,
+          at: fields.at.getTime(),
+          type: fields.type,
+          actor: fields.actor,
+          subject: fields.subject,
+          ip: fields.ip,
+          outcome: fields.outcome,
+          detail: detailText,
+          prev_hash: prevHash,
+          hash,
+        })
+        .execute();
+      await db.updateTable('audit_chain_head').set({ last_id: id, last_hash: hash }).where('id', '=', 1).execute();
+      return { id, ...fields, detail, prevHash, hash } satisfies ChainedAuditEvent;
+    });
+    for (const listener of this.#auditListeners) {
+      try {
+        listener(chained);
+      } catch {
+        // Forwarding is best effort: the event is stored, which is what counts.
+      }
+    }
+    return chained;
+  }
+
+  async listAuditChain(options: { afterId?: number; since?: Date; limit: number }): Promise<ChainedAuditEvent[]> {
+    if (!Number.isInteger(options.limit) || options.limit < 1)
+      throw new RangeError(`audit limit must be a positive integer, got ${options.limit}`);
+    let query = this.db.selectFrom('audit_events').selectAll();
+    if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
+    if (options.since !== undefined) query = query.where('at', '>=', toMs(options.since));
+    const rows = await query.orderBy('id', 'asc').limit(options.limit).execute();
+    return rows.map((row) => ({ ...toAuditEvent(row), prevHash: row.prev_hash, hash: row.hash }));
+  }
+
+  async getAuditChainHead(): Promise<AuditChainHead> {
+    const head = await this.db
+      .selectFrom('audit_chain_head')
+      .select(['last_id', 'last_hash'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow();
+    return { lastId: head.last_id === null ? null : Number(head.last_id), lastHash: head.last_hash };
+  }
+
+  /**
+   * Runs `fn` holding the chain's write lock, in one transaction. PostgreSQL: SELECT … FOR UPDATE
+   * on the head row (other appenders wait for the commit). SQLite: BEGIN IMMEDIATE takes the
+   * database's write lock up front, so two appenders can't both read the same head.
+   */
+  async #withChainLock<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.dialect === 'postgres') {
+      return this.db.transaction().execute(async (trx) => {
+        await trx.selectFrom('audit_chain_head').select('id').where('id', '=', 1).forUpdate().execute();
+        return fn(trx);
+      });
+    }
+    return this.db.connection().execute(async (conn) => {
+      await beginImmediate(conn);
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn).catch(() => {});
+        throw error;
+      }
+    });
   }
 
   async listAudit(options: { subject?: string; type?: string; limit: number }): Promise<AuditEvent[]> {
@@ -156,16 +243,7 @@ export class KyselyStore implements Store {
     if (options.type !== undefined) query = query.where('type', '=', options.type);
     // Newest first; the id breaks ties between events of the same millisecond.
     const rows = await query.orderBy('at', 'desc').orderBy('id', 'desc').limit(options.limit).execute();
-    return rows.map((row) => ({
-      id: Number(row.id),
-      at: new Date(Number(row.at)),
-      type: row.type,
-      actor: row.actor,
-      subject: row.subject,
-      ip: row.ip,
-      outcome: row.outcome as AuditEvent['outcome'],
-      detail: parseObject(row.detail),
-    }));
+    return rows.map(toAuditEvent);
   }
 
   // ---- settings ----
@@ -253,6 +331,49 @@ function codePoints(value: string): number {
   let count = 0;
   for (const _ of value) count++;
   return count;
+}
+
+function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
+  return {
+    id: Number(row.id),
+    at: new Date(Number(row.at)),
+    type: row.type,
+    actor: row.actor,
+    subject: row.subject,
+    ip: row.ip,
+    outcome: row.outcome as AuditEvent['outcome'],
+    detail: parseObject(row.detail),
+  };
+}
+
+const SQLITE_BUSY = 5;
+const BUSY_WAIT_LIMIT_MS = 10_000;
+
+/**
+ * BEGIN IMMEDIATE with an asynchronous retry. node:sqlite waits for a lock synchronously (busy_timeout),
+ * which would stall the whole event loop — and the holder, if it is in this process. So the
+ * wait is switched off for this one statement and done here with timers instead.
+ */
+async function beginImmediate(conn: Kysely<Database>): Promise<void> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    await sql`pragma busy_timeout = 0`.execute(conn);
+    try {
+      await sql`begin immediate`.execute(conn);
+      return;
+    } catch (error) {
+      if (!isSqliteBusy(error) || Date.now() - started > BUSY_WAIT_LIMIT_MS) throw error;
+    } finally {
+      await sql`pragma busy_timeout = 5000`.execute(conn);
+    }
+    const delay = Math.min(50, 1 + attempt) * (0.5 + Math.random());
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const e = error as { errcode?: unknown; message?: unknown };
+  return (typeof e.errcode === 'number' && (e.errcode & 0xff) === SQLITE_BUSY) || /database is locked/i.test(String(e.message));
 }
 
 function parseObject(text: string): Record<string, unknown> {

@@ -57,6 +57,25 @@ export interface AuditEventsTable {
   ip: string | null;
   outcome: string;
   detail: string;
+  /** The previous event's hash (64 zeros for the first): the chain, see src/audit/audit-chain.ts. */
+  prev_hash: string;
+  /** SHA-256(prev_hash || canonical event), hex. */
+  hash: string;
+}
+
+/** One row (id 1): the last event of the audit chain. Appends lock it, so they stay in order across instances. */
+export interface AuditChainHeadTable {
+  id: number;
+  last_id: number | null;
+  last_hash: string;
+}
+
+/** A lease per scheduled job, so it runs on one instance at a time. */
+export interface JobLocksTable {
+  name: string;
+  holder: string;
+  acquired_at: number;
+  expires_at: number;
 }
 
 export interface SettingsTable {
@@ -159,6 +178,8 @@ export interface Database {
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
   audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainHeadTable;
+  job_locks: JobLocksTable;
   settings: SettingsTable;
   directory_password_history: DirectoryPasswordHistoryTable;
   security_methods: SecurityMethodsTable;

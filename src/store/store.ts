@@ -39,6 +39,18 @@ export interface AuditEvent extends Required<Omit<AuditEventInput, 'detail'>> {
   detail: Record<string, unknown>;
 }
 
+/** An audit event as the chain stores it (see src/audit/audit-chain.ts). */
+export interface ChainedAuditEvent extends AuditEvent {
+  prevHash: string;
+  hash: string;
+}
+
+/** The last event of the audit chain, as recorded when it was appended. */
+export interface AuditChainHead {
+  lastId: number | null;
+  lastHash: string;
+}
+
 export interface Store {
   readonly dialect: 'sqlite' | 'postgres';
   /** For adapters that keep their own tables (the embedded directory). */
@@ -63,8 +75,15 @@ export interface Store {
   peekRateLimit(key: string, limit: number, windowMs: number, now: Date): Promise<RateLimitDecision>;
   resetRateLimit(key: string): Promise<void>;
 
+  /**
+   * Appends an event to the hash chain. Appends are serialised across instances (a lock on the
+   * chain head), so the chain stays linear. The audit table has no update or delete here, on purpose.
+   */
   appendAudit(event: AuditEventInput, at: Date): Promise<void>;
   listAudit(options: { subject?: string; type?: string; limit: number }): Promise<AuditEvent[]>;
+  /** Events with their hashes in chain (id) order: those after `afterId`, at or after `since`. For export and verify. */
+  listAuditChain(options: { afterId?: number; since?: Date; limit: number }): Promise<ChainedAuditEvent[]>;
+  getAuditChainHead(): Promise<AuditChainHead>;
 
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;

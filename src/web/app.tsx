@@ -18,6 +18,7 @@ import { registerAccountRoutes } from './routes/account-routes.tsx';
 import { registerPasskeyRoutes } from './routes/passkey-routes.tsx';
 import { registerPasswordPolicyRoutes } from './routes/password-policy-routes.tsx';
 import { registerPublicRoutes } from './routes/public-routes.tsx';
+import { registerResetRoutes } from './routes/reset-routes.tsx';
 import { registerSecondStepRoutes, secondStepGuard } from './routes/second-step-routes.tsx';
 import { registerSecurityInfoRoutes } from './routes/security-info-routes.tsx';
 import { registerSignInRoutes } from './routes/sign-in-routes.tsx';
@@ -62,6 +63,7 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<We
   registerSecondStepRoutes(routes);
   registerSecurityInfoRoutes(routes);
   registerPasskeyRoutes(routes);
+  registerResetRoutes(routes);
   registerPasswordPolicyRoutes(routes);
   options.extraRoutes?.(routes);
 

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
+import type { ConfigInput } from '../../src/config/schema.ts';
 
 const SLAPD = '/usr/sbin/slapd';
 const INSTALL_HINT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y slapd ldap-utils openssl';
@@ -439,4 +440,26 @@ function installExitHook(): void {
   process.on('exit', () => {
     for (const proc of running) proc.kill('SIGKILL');
   });
+}
+
+type DirectoryInput = NonNullable<ConfigInput['directory']>;
+type LdapInput = NonNullable<DirectoryInput['ldap']>;
+
+/** The `directory` configuration for Nyckel's OpenLDAP adapter on this slapd (LDAPS, the run's CA, the limited service account). */
+export function slapdDirectoryConfig(slapd: Slapd, ldap: Partial<LdapInput> = {}): DirectoryInput {
+  return {
+    type: 'ldap',
+    privilegedGroups: [slapd.privilegedGroupDn],
+    ldap: {
+      urls: [slapd.ldapsUrl],
+      bindDn: slapd.serviceDn,
+      bindPassword: slapd.servicePassword,
+      baseDn: slapd.peopleDn,
+      tls: { caFile: slapd.caFile },
+      timeoutMs: 2000,
+      disabledFilter: slapd.disabledFilter,
+      ppolicyDn: slapd.policyDn,
+      ...ldap,
+    },
+  };
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { Attribute, Change, Control } from 'ldapts';
-import { type Slapd, type SlapdUserSpec, startSlapd } from '../../../test/support/slapd.ts';
+import { type Slapd, type SlapdUserSpec, slapdDirectoryConfig, startSlapd } from '../../../test/support/slapd.ts';
 import { makeTempDir } from '../../../test/support/temp-dir.ts';
 import { createServices } from '../../app/services.ts';
 import { type ConfigInput, configSchema } from '../../config/schema.ts';
@@ -23,23 +23,7 @@ const PASSWORD_3 = 'Tredje-Lösenordet-93-ja';
 const WRONG = 'Fel-lösenord-00-nej';
 
 function settingsFor(slapd: Slapd, ldap: Partial<NonNullable<NonNullable<ConfigInput['directory']>['ldap']>> = {}): LdapSettings {
-  const config = configSchema.parse({
-    directory: {
-      type: 'ldap',
-      privilegedGroups: [slapd.privilegedGroupDn],
-      ldap: {
-        urls: [slapd.ldapsUrl],
-        bindDn: slapd.serviceDn,
-        bindPassword: slapd.servicePassword,
-        baseDn: slapd.peopleDn,
-        tls: { caFile: slapd.caFile },
-        timeoutMs: 2000,
-        disabledFilter: slapd.disabledFilter,
-        ppolicyDn: slapd.policyDn,
-        ...ldap,
-      },
-    },
-  });
+  const config = configSchema.parse({ directory: slapdDirectoryConfig(slapd, ldap) });
   return resolveLdapSettings(config.directory, 'openldap');
 }
 

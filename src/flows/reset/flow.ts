@@ -284,7 +284,11 @@ export class ResetService {
   }
 
   /** Step 4: the new password, checked by the policy, then written through the directory. */
-  async setNewPassword(token: string | undefined, input: { password: string; confirm: string }, request: ResetRequest): Promise<StepOutcome> {
+  async setNewPassword(
+    token: string | undefined,
+    input: { password: string; confirm: string },
+    request: ResetRequest,
+  ): Promise<StepOutcome> {
     return this.#step(token, async (flow) => {
       if (flow.state.step !== 'new_password') return { kind: 'wrong_state', flow };
       const { password, confirm } = input;
@@ -326,7 +330,8 @@ export class ResetService {
             outcome: 'failure',
             detail: { reason: 'directory', rule: rejection?.rule ?? 'unknown' },
           });
-          if (rejection?.rule === 'directory_policy') this.#d.logger.info({ reason: rejection.reason }, 'directory refused the new password');
+          if (rejection?.rule === 'directory_policy')
+            this.#d.logger.info({ reason: rejection.reason }, 'directory refused the new password');
           return { kind: 'password_problems', flow, problems: [{ field: 'new-password', kind: 'directory', rejection }] };
         }
         throw error;
@@ -335,7 +340,10 @@ export class ResetService {
       if (before.isLocked) await this.#d.directory.unlock(account.id);
       const advanced = await this.#advance(flow, next);
       if (advanced === null) return { kind: 'dead', reason: 'used' };
-      await this.#finish(account, 'password_changed', advanced, request, { wasLocked: before.isLocked, wasExpired: before.isExpired || before.mustChange });
+      await this.#finish(account, 'password_changed', advanced, request, {
+        wasLocked: before.isLocked,
+        wasExpired: before.isExpired || before.mustChange,
+      });
       return { kind: 'advanced', flow: advanced };
     });
   }
@@ -352,7 +360,13 @@ export class ResetService {
     return transition(flow.state, event, { maxCodeAttempts: this.#d.config.reset.maxCodeAttempts });
   }
 
-  async #createFlow(accountId: string | null, state: ResetState, language: 'sv' | 'en', startedAt: Date, expiresAt: Date): Promise<ResetFlow> {
+  async #createFlow(
+    accountId: string | null,
+    state: ResetState,
+    language: 'sv' | 'en',
+    startedAt: Date,
+    expiresAt: Date,
+  ): Promise<ResetFlow> {
     const id = randomId();
     const secret = randomToken(32);
     const record = { id, secretHash: sha256(secret), accountId, state, language, startedAt, createdAt: this.#now(), expiresAt };

@@ -65,7 +65,8 @@ export function transition(state: ResetState, event: ResetEvent, limits: Transit
         return event.isLocked ? { step: 'choose_action' } : { step: 'new_password' };
       }
     case 'choose_action':
-      if (event.type === 'action_chosen') return event.action === 'unlock' ? { step: 'done', outcome: 'unlocked' } : { step: 'new_password' };
+      if (event.type === 'action_chosen')
+        return event.action === 'unlock' ? { step: 'done', outcome: 'unlocked' } : { step: 'new_password' };
       return null;
     case 'new_password':
       return event.type === 'password_set' ? { step: 'done', outcome: 'password_changed' } : null;

@@ -7,6 +7,7 @@ import * as m0002 from './0002-directory-password-history.ts';
 import * as m0003 from './0003-security-info.ts';
 import * as m0004 from './0004-reset-flows.ts';
 import * as m0005 from './0005-webauthn-challenges.ts';
+import * as m0006 from './0006-audit-chain.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -23,6 +24,7 @@ const migrations: Record<string, MigrationModule> = {
   '0003-security-info': m0003,
   '0004-reset-flows': m0004,
   '0005-webauthn-challenges': m0005,
+  '0006-audit-chain': m0006,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -68,7 +68,12 @@ export function buildChecklist(
   const rules: PolicyCheck[] = [...blank];
   if (policy.isBreached !== undefined) {
     const at = rules.findIndex((c) => c.rule === 'strength');
-    rules.splice(at === -1 ? rules.length : at, 0, { rule: 'notBreached', passed: false, messageKey: 'passwordPolicy.refusals.notBreached', params: {} });
+    rules.splice(at === -1 ? rules.length : at, 0, {
+      rule: 'notBreached',
+      passed: false,
+      messageKey: 'passwordPolicy.refusals.notBreached',
+      params: {},
+    });
   }
   return rules.map((rule) => {
     const requirement = requirementText(t, rule);

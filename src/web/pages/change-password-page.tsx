@@ -4,6 +4,7 @@
 
 import type { Catalog } from '../../i18n/catalog.ts';
 import type { PasswordContext, PasswordPolicy, PolicyResult } from '../../passwords/policy.ts';
+import { DirectoryUnavailableNotice } from '../components/directory-unavailable-notice.tsx';
 import { CsrfField, ErrorSummary, type FieldError, TextField } from '../components/form-fields.tsx';
 import { NewPasswordField } from '../components/new-password-field.tsx';
 
@@ -24,13 +25,7 @@ export function ChangePasswordPage(props: {
     <>
       <ErrorSummary t={t} errors={errors} />
       <h1>{t.changePassword.title}</h1>
-      {props.isDirectoryUnavailable ? (
-        <div class="notice notice--error" role="alert">
-          <h2>{t.directoryErrors.unavailableTitle}</h2>
-          <p>{t.directoryErrors.unavailable}</p>
-          <p>{t.directoryErrors.unavailableWhatToDo}</p>
-        </div>
-      ) : null}
+      {props.isDirectoryUnavailable ? <DirectoryUnavailableNotice t={t} /> : null}
       {props.forcedReason === null ? (
         <p class="lead">{t.changePassword.lead}</p>
       ) : (

@@ -1,4 +1,4 @@
-// The locked-account page: why, and the ways forward (wait, helpdesk, soon self-service unlock).
+// The locked-account page: why, and the ways forward (unlock yourself with your security info, wait, helpdesk).
 
 import type { Catalog } from '../../i18n/catalog.ts';
 
@@ -10,9 +10,11 @@ export function LockedPage(props: { t: Catalog; lockoutMinutes: number }) {
       <p class="lead">{t.locked.lead}</p>
       <h2>{t.locked.waitHeading}</h2>
       <ul>
+        <li>
+          <a href="/reset">{t.locked.selfService}</a>
+        </li>
         <li>{t.locked.wait(props.lockoutMinutes)}</li>
         <li>{t.locked.helpdesk}</li>
-        <li>{t.locked.selfServiceSoon}</li>
       </ul>
       <p>{t.locked.notYou}</p>
       <p>

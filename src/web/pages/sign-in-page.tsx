@@ -2,14 +2,23 @@
 // (autocomplete username / current-password).
 
 import type { Catalog } from '../../i18n/catalog.ts';
+import { DirectoryUnavailableNotice } from '../components/directory-unavailable-notice.tsx';
 import { CsrfField, ErrorSummary, type FieldError, TextField } from '../components/form-fields.tsx';
 
-export function SignInPage(props: { t: Catalog; csrfToken: string; identifier: string; errors: readonly FieldError[] }) {
+export function SignInPage(props: {
+  t: Catalog;
+  csrfToken: string;
+  identifier: string;
+  errors: readonly FieldError[];
+  /** The directory could not be reached: a notice above the kept form (status 503). */
+  isDirectoryUnavailable?: boolean;
+}) {
   const { t, errors } = props;
   return (
     <>
       <ErrorSummary t={t} errors={errors} />
       <h1>{t.signIn.title}</h1>
+      {props.isDirectoryUnavailable ? <DirectoryUnavailableNotice t={t} /> : null}
       <p class="lead">{t.signIn.lead}</p>
       <form method="post" action="/sign-in" class="form" novalidate>
         <CsrfField token={props.csrfToken} />
@@ -30,6 +39,9 @@ export function SignInPage(props: { t: Catalog; csrfToken: string; identifier: s
       </form>
       <h2>{t.signIn.forgotHeading}</h2>
       <p>{t.signIn.forgotText}</p>
+      <p>
+        <a href="/reset">{t.reset.link}</a>
+      </p>
     </>
   );
 }

@@ -40,7 +40,8 @@ export function explainRejection(t: Catalog, rejection: PasswordRejection | unde
     case 'same_as_current':
       return text.sameAsCurrent;
     case 'directory_policy':
-      if (/complexity/i.test(rejection.reason)) return text.complexity;
+      // Samba names the rule; Windows' bare 5003 ("length, complexity, history or minimum age") gets the general text.
+      if (/complexity (rules|criteria)/i.test(rejection.reason)) return text.complexity;
       if (/too recently|minimum password age|too young/i.test(rejection.reason)) return text.minimumAge;
       if (/quality/i.test(rejection.reason)) return text.quality;
       return text.directoryPolicy;

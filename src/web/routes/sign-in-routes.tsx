@@ -2,6 +2,7 @@
 // into a page, a redirect or a new session.
 
 import type { Context } from 'hono';
+import { isNyckelError } from '../../domain/errors.ts';
 import { type SignInProblem, signIn } from '../../flows/sign-in/flow.ts';
 import type { Catalog } from '../../i18n/catalog.ts';
 import type { FieldError } from '../components/form-fields.tsx';
@@ -28,11 +29,28 @@ function problemToError(t: Catalog, problem: SignInProblem): FieldError {
   }
 }
 
-async function renderSignIn(c: Context<WebEnv>, identifier: string, errors: FieldError[], status: number): Promise<Response> {
+async function renderSignIn(
+  c: Context<WebEnv>,
+  identifier: string,
+  errors: FieldError[],
+  status: number,
+  isDirectoryUnavailable = false,
+): Promise<Response> {
   return renderPage(
     c,
-    { title: c.var.t.signIn.title, hasErrors: errors.length > 0, status },
-    <SignInPage t={c.var.t} csrfToken={await c.var.csrfToken()} identifier={identifier} errors={errors} />,
+    {
+      title: isDirectoryUnavailable ? c.var.t.directoryErrors.unavailableTitle : c.var.t.signIn.title,
+      hasErrors: errors.length > 0,
+      status,
+      ...(isDirectoryUnavailable ? { headers: { 'Retry-After': '60' } } : {}),
+    },
+    <SignInPage
+      t={c.var.t}
+      csrfToken={await c.var.csrfToken()}
+      identifier={identifier}
+      errors={errors}
+      isDirectoryUnavailable={isDirectoryUnavailable}
+    />,
   );
 }
 
@@ -45,10 +63,19 @@ export function registerSignInRoutes(routes: RouteTable): void {
   routes.post('/sign-in', async (c) => {
     const services = c.var.services;
     const form = await readForm(c);
-    const outcome = await signIn(
-      { store: services.store, directory: services.directory, clock: services.clock, config: services.config },
-      { identifier: field(form, 'identifier'), password: field(form, 'password'), ip: c.var.clientIp },
-    );
+    let outcome: Awaited<ReturnType<typeof signIn>>;
+    try {
+      outcome = await signIn(
+        { store: services.store, directory: services.directory, clock: services.clock, config: services.config },
+        { identifier: field(form, 'identifier'), password: field(form, 'password'), ip: c.var.clientIp },
+      );
+    } catch (error) {
+      // The directory is down: the form again with the identifier kept, so a retry is one click (503).
+      if (!isNyckelError(error, 'directory_unavailable')) throw error;
+      c.var.log.warn({ err: { message: error.message } }, 'sign-in: directory unavailable');
+      const identifier = field(form, 'identifier');
+      return renderSignIn(c, identifier.includes('\uFFFD') || identifier.length > 256 ? '' : identifier, [], 503, true);
+    }
     switch (outcome.kind) {
       case 'invalid_input':
         return renderSignIn(

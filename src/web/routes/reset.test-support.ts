@@ -1,0 +1,77 @@
+// Test support for the reset pages: solving the page's captcha the way the widget does, starting
+// a flow through the pages, and registering methods for an account directly through the
+// SecurityInfo port (codes from oathtool and the outbox).
+
+import assert from 'node:assert/strict';
+import type { ConfigInput } from '../../config/schema.ts';
+import type { ManualClock } from '../../domain/clock.ts';
+import { solveCaptchaChallenge } from '../../security/captcha.ts';
+import type { BrowserResponse, TestBrowser, TestContext } from '../test-harness.ts';
+import { settleResetWork } from './reset-routes.tsx';
+import { lastSentCode, oathtoolCode } from './second-step.test-support.ts';
+
+/** Easy captchas (the work is not what these tests are about) and room for many starts. */
+export function resetTestConfig(extra: Record<string, unknown> = {}): ConfigInput {
+  return {
+    reset: {
+      captcha: { maxCounter: 50 },
+      rateLimits: { perIp: { limit: 10_000 }, perAccount: { limit: 10_000 } },
+      ...((extra.reset as object | undefined) ?? {}),
+    },
+    ...Object.fromEntries(Object.entries(extra).filter(([key]) => key !== 'reset')),
+  } as ConfigInput;
+}
+
+const unescapeAttribute = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+
+/** The widget's payload for the challenge in a start page. */
+export async function solveCaptchaFromPage(body: string): Promise<string> {
+  const raw = /<altcha-widget[^>]*\bchallenge="([^"]+)"/.exec(body)?.[1];
+  assert.ok(raw, 'the start page carries a captcha challenge');
+  return solveCaptchaChallenge(unescapeAttribute(raw));
+}
+
+/** Opens /reset, solves the captcha and posts the identifier; returns the POST's answer. */
+export async function startResetThroughPages(browser: TestBrowser, identifier: string, lang?: 'sv' | 'en'): Promise<BrowserResponse> {
+  const page = await browser.get(lang === undefined ? '/reset' : `/reset?lang=${lang}`);
+  assert.equal(page.status, 200);
+  return browser.post('/reset', { identifier, altcha: await solveCaptchaFromPage(page.body) });
+}
+
+/** Registers an authenticator app for the account; returns its secret (no spaces). */
+export async function addAuthenticator(ctx: TestContext, accountId: string): Promise<string> {
+  const enrollment = await ctx.services.securityInfo.startTotpEnrollment(accountId, 'test');
+  const secret = enrollment.secretGrouped.replace(/\s+/g, '');
+  const done = await ctx.services.securityInfo.completeTotpEnrollment(accountId, enrollment.enrollmentId, oathtoolCode(secret, ctx.clock));
+  assert.ok(done.ok, 'the authenticator is registered');
+  // The next code must be for a later time step (a code's step is accepted once).
+  ctx.clock.advance(30_000);
+  return secret;
+}
+
+/** Registers a mobile number for the account, verified with the code from the outbox. */
+export async function addPhone(ctx: TestContext, accountId: string, number = '0701234567'): Promise<void> {
+  const sent = await ctx.services.securityInfo.startPhoneEnrollment(accountId, number, { ip: '127.0.0.1', language: 'sv' });
+  assert.ok(sent.ok, 'the enrolment code is sent');
+  const { code } = await lastSentCode(ctx.services.outbox, 'sms');
+  const done = await ctx.services.securityInfo.completeCodeEnrollment(accountId, sent.challengeId, code);
+  assert.ok(done.ok, 'the phone is registered');
+  // Past the resend cooldown, so the reset may send a code to the same number.
+  ctx.clock.advance(5 * 60_000);
+}
+
+/** The newest reset code sent by SMS, after the background send has finished. */
+export async function resetCodeFromOutbox(ctx: TestContext): Promise<string> {
+  await settleResetWork(ctx.services);
+  return (await lastSentCode(ctx.services.outbox, 'sms')).code;
+}
+
+export function totpNow(secret: string, clock: ManualClock): string {
+  return oathtoolCode(secret, clock);
+}
