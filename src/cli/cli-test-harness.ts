@@ -2,7 +2,7 @@
 // dataDir is inside it, and cheap argon2 so tests run fast) and a way to run the real
 // `nyckel` command in it as a child process, exactly as bin/nyckel does (Node with the tsx loader).
 
-import { spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,12 +57,24 @@ export function spawnCli(args: string[], env: Record<string, string>) {
 }
 
 export function runCliProcess(args: string[], options: RunOptions & { env?: Record<string, string> } = {}): Promise<CliResult> {
+  const child = spawnCli(args, cleanEnvironment(options.env));
+  const result = collectOutput(child);
+  child.stdin.on('error', () => {});
+  child.stdin.end(options.stdin ?? '');
+  return result;
+}
+
+/**
+ * Collects a child's output until it exits (killed after 60 s so a hung CLI fails the test);
+ * `onStdout` sees the output so far after each chunk.
+ */
+function collectOutput(child: ChildProcessWithoutNullStreams, onStdout?: (soFar: string) => void): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawnCli(args, cleanEnvironment(options.env));
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      onStdout?.(stdout);
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
@@ -73,8 +85,6 @@ export function runCliProcess(args: string[], options: RunOptions & { env?: Reco
       clearTimeout(timer);
       resolvePromise({ code, stdout, stderr });
     });
-    child.stdin.on('error', () => {});
-    child.stdin.end(options.stdin ?? '');
   });
 }
 
@@ -117,26 +127,12 @@ export function runCliInTerminal(args: string[], answers: string[]): Promise<Cli
   const command = [process.execPath, '--disable-warning=ExperimentalWarning', '--import', tsxLoader, mainPath, ...args]
     .map(quote)
     .join(' ');
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let answered = 0;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (stdout.endsWith(': ') && answered < answers.length) {
-        child.stdin.write(`${answers[answered]}\r`);
-        answered++;
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
+  const child = spawn('script', ['-qec', command, '/dev/null'], { env: cleanEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
+  let answered = 0;
+  return collectOutput(child, (soFar) => {
+    if (soFar.endsWith(': ') && answered < answers.length) {
+      child.stdin.write(`${answers[answered]}\r`);
+      answered++;
+    }
   });
 }

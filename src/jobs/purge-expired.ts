@@ -6,9 +6,9 @@
 
 import type { Config } from '../config/schema.ts';
 import type { Clock } from '../domain/clock.ts';
-import { KyselyResetFlowStore } from '../flows/reset/reset-flow-store.ts';
 import { type PurgeCounts, purgeExpired as purgeSecurityInfo } from '../methods/security-info-store.ts';
 import type { Logger } from '../observability/logger.ts';
+import { KyselyResetFlowStore } from '../store/kysely-reset-flow-store.ts';
 import type { Store } from '../store/store.ts';
 import { JobLock } from './job-lock.ts';
 

@@ -286,14 +286,14 @@ export async function startPasskeyRegistration(
     authenticatorSelection: { residentKey: 'preferred', userVerification: 'required' },
     supportedAlgorithmIDs: SUPPORTED_ALGORITHM_IDS,
   });
-  const now = deps.clock.now();
-  await deps.challenges.saveChallenge(
-    challengeKey.registration(ctx.sessionKey),
-    options.challenge,
-    new Date(now.getTime() + CHALLENGE_MINUTES * MINUTE),
-    now,
-  );
+  await rememberChallenge(deps, challengeKey.registration(ctx.sessionKey), options.challenge);
   return options;
+}
+
+/** Keeps a ceremony's challenge server-side, bound to the session, for CHALLENGE_MINUTES (single use). */
+async function rememberChallenge(deps: PasskeyDeps, key: string, challenge: string): Promise<void> {
+  const now = deps.clock.now();
+  await deps.challenges.saveChallenge(key, challenge, new Date(now.getTime() + CHALLENGE_MINUTES * MINUTE), now);
 }
 
 /** Verifies the browser's answer to startPasskeyRegistration and stores the passkey with its name. */
@@ -388,13 +388,7 @@ export async function startPasskeySignIn(
     userVerification: 'required',
     timeout: CEREMONY_TIMEOUT_MS,
   });
-  const now = deps.clock.now();
-  await deps.challenges.saveChallenge(
-    challengeKey.signIn(ctx.sessionKey),
-    options.challenge,
-    new Date(now.getTime() + CHALLENGE_MINUTES * MINUTE),
-    now,
-  );
+  await rememberChallenge(deps, challengeKey.signIn(ctx.sessionKey), options.challenge);
   return options;
 }
 

@@ -528,14 +528,6 @@ export async function redeemPassRecord(db: Db, pass: PassRecord, at: Date): Prom
 
 // ---- passkeys (used by passkey.ts) ----
 
-interface PasskeyColumns {
-  credentialId: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
-  data?: Record<string, unknown>;
-}
-
 export interface PasskeyRecord {
   /** The method id. */
   id: string;
@@ -554,17 +546,16 @@ export interface PasskeyRecord {
   lastUsedAt: Date | null;
 }
 
-export interface NewPasskey {
-  id: string;
-  accountId: string;
-  label: string;
-  credentialId: string;
-  publicKey: string;
-  counter: number;
-  transports: string[];
+/** A passkey to store: the record's own facts, before it has a default flag or a last use. */
+export type NewPasskey = Pick<
+  PasskeyRecord,
+  'id' | 'accountId' | 'label' | 'credentialId' | 'publicKey' | 'counter' | 'transports' | 'createdAt'
+> & {
   data?: Record<string, unknown>;
-  createdAt: Date;
-}
+};
+
+/** The passkey-only columns of a security method row. */
+type PasskeyColumns = Pick<PasskeyRecord, 'credentialId' | 'publicKey' | 'counter' | 'transports' | 'data'>;
 
 function toPasskey(row: SecurityMethodsTable): PasskeyRecord {
   let transports: string[] = [];

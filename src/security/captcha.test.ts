@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ManualClock } from '../domain/clock.ts';
-import { KyselyResetFlowStore } from '../flows/reset/reset-flow-store.ts';
 import { migrateToLatest, openDatabase } from '../store/database.ts';
+import { KyselyResetFlowStore } from '../store/kysely-reset-flow-store.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
 import { ProofOfWorkCaptcha, solveCaptchaChallenge } from './captcha.ts';
 

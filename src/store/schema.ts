@@ -172,6 +172,34 @@ export interface WebauthnChallengesTable {
   used_at: number | null;
 }
 
+/** Self-service reset flows (migration 0004); each step consumes its row and writes the next. */
+export interface ResetFlowsTable {
+  id: string;
+  /** SHA-256 of the secret half of the flow cookie. */
+  secret_hash: string;
+  account_id: string | null;
+  /** JSON of the flow's state. */
+  state: string;
+  language: string;
+  started_at: number;
+  created_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface ResetCodeSendsTable {
+  id: string;
+  challenge_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+/** Captcha challenges already accepted (each is accepted once). */
+export interface CaptchaUsesTable {
+  id: string;
+  expires_at: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
   password_history: PasswordHistoryTable;
@@ -188,4 +216,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   temporary_passes: TemporaryPassesTable;
   webauthn_challenges: WebauthnChallengesTable;
+  reset_flows: ResetFlowsTable;
+  reset_code_sends: ResetCodeSendsTable;
+  captcha_uses: CaptchaUsesTable;
 }

@@ -212,18 +212,19 @@ export async function startSlapd(options: { policy?: Partial<SlapdPolicy> } = {}
   };
 }
 
-interface Names {
-  baseDn: string;
-  peopleDn: string;
-  policyDn: string;
-  privilegedGroupDn: string;
-  serviceDn: string;
-  servicePassword: string;
-  readerDn: string;
-  readerPassword: string;
-  rootDn: string;
-  rootPassword: string;
-}
+type Names = Pick<
+  Slapd,
+  | 'baseDn'
+  | 'peopleDn'
+  | 'policyDn'
+  | 'privilegedGroupDn'
+  | 'serviceDn'
+  | 'servicePassword'
+  | 'readerDn'
+  | 'readerPassword'
+  | 'rootDn'
+  | 'rootPassword'
+>;
 
 function slapdConf(dir: string, n: Names): string {
   return `# Throwaway slapd for Nyckel's tests.

@@ -13,8 +13,8 @@ import { type Config, configSchema } from '../../config/schema.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { ProofOfWorkCaptcha, solveCaptchaChallenge } from '../../security/captcha.ts';
+import { KyselyResetFlowStore } from '../../store/kysely-reset-flow-store.ts';
 import { ResetService } from './flow.ts';
-import { KyselyResetFlowStore } from './reset-flow-store.ts';
 import { parseResetState, type ResetEvent, type ResetState, transition } from './states.ts';
 
 const limits = { maxCodeAttempts: 3 };

@@ -20,13 +20,13 @@ import {
   type StartProblem,
   type StepOutcome,
 } from '../../flows/reset/flow.ts';
-import { KyselyResetFlowStore } from '../../flows/reset/reset-flow-store.ts';
 import { createResetNotifier } from '../../flows/reset/reset-notification.ts';
 import type { Catalog } from '../../i18n/catalog.ts';
 import { listMethodRecords } from '../../methods/security-info-store.ts';
 import { describePolicyCheck, type PolicyResult } from '../../passwords/policy.ts';
 import { ProofOfWorkCaptcha } from '../../security/captcha.ts';
 import { sha256 } from '../../security/tokens.ts';
+import { KyselyResetFlowStore } from '../../store/kysely-reset-flow-store.ts';
 import type { FieldError } from '../components/form-fields.tsx';
 import { NewPasswordField } from '../components/new-password-field.tsx';
 import type { WebEnv } from '../context.ts';
