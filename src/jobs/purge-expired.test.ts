@@ -9,6 +9,7 @@ import { usePostgres } from '../../test/support/postgres.ts';
 import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { configSchema } from '../config/schema.ts';
 import { ManualClock } from '../domain/clock.ts';
+import * as passkeyRecords from '../methods/passkey-store.ts';
 import * as records from '../methods/security-info-store.ts';
 import { createLogger } from '../observability/logger.ts';
 import { migrateToLatest, openDatabase, type StoreTarget } from '../store/database.ts';
@@ -100,7 +101,7 @@ async function seed(store: KyselyStore, name: string, at: Date, minutes: number)
     createdAt: at,
     expiresAt,
   });
-  await records.saveWebauthnChallenge(store.db, { id: name, bindingKey: name, challenge: 'c', createdAt: at, expiresAt });
+  await passkeyRecords.saveWebauthnChallenge(store.db, { id: name, bindingKey: name, challenge: 'c', createdAt: at, expiresAt });
   // A reset flow ends a minute earlier: the reset store purges strictly after expiry.
   await new KyselyResetFlowStore(store.db).insertFlow({
     id: name,
@@ -132,14 +133,14 @@ for (const backend of backends) {
       await seed(store, 'short', start, 5);
       await seed(store, 'long', start, 60);
       // A used WebAuthn challenge goes at once: it can't be answered again.
-      await records.saveWebauthnChallenge(store.db, {
+      await passkeyRecords.saveWebauthnChallenge(store.db, {
         id: 'used',
         bindingKey: 'used',
         challenge: 'c',
         createdAt: start,
         expiresAt: new Date(start.getTime() + 5 * MINUTE),
       });
-      assert.equal(await records.consumeWebauthnChallenge(store.db, 'used', start), 'c');
+      assert.equal(await passkeyRecords.consumeWebauthnChallenge(store.db, 'used', start), 'c');
       const session = (id: string, createdAt: Date) =>
         store.createSession({ idHash: id, accountId: 'acct', data: {}, createdAt, lastSeenAt: createdAt, ip: null, userAgent: null });
       await session('idle', start);

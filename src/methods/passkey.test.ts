@@ -29,7 +29,8 @@ import {
   startPasskeySignIn,
   WebauthnChallengeStore,
 } from './passkey.ts';
-import { listMethodRecords, listPasskeys, type PasskeyRecord, purgeExpired } from './security-info-store.ts';
+import { listPasskeys, type PasskeyRecord } from './passkey-store.ts';
+import { listMethodRecords, purgeExpired } from './security-info-store.ts';
 import { b64url, type Gesture, SoftAuthenticator } from './soft-authenticator.test-support.ts';
 
 /** The account's passkeys as the security-info store keeps them. */

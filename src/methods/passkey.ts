@@ -22,7 +22,7 @@ import type { Clock } from '../domain/clock.ts';
 import { randomId } from '../security/tokens.ts';
 import type { Database } from '../store/schema.ts';
 import type { AuditEventInput } from '../store/store.ts';
-import * as securityInfoStore from './security-info-store.ts';
+import * as passkeyStore from './passkey-store.ts';
 
 /** A challenge answers within this long or not at all (WebAuthn recommends 5 minutes for UV ceremonies). */
 export const CHALLENGE_MINUTES = 5;
@@ -491,11 +491,11 @@ export class WebauthnChallengeStore implements ChallengeStore {
 
   async saveChallenge(key: string, challenge: string, expiresAt: Date, now: Date): Promise<void> {
     if (key.length === 0 || key.length > MAX_CHALLENGE_KEY_LENGTH) throw new Error('a challenge key is 1 to 200 characters');
-    await securityInfoStore.saveWebauthnChallenge(this.#db, { id: randomId(), bindingKey: key, challenge, createdAt: now, expiresAt });
+    await passkeyStore.saveWebauthnChallenge(this.#db, { id: randomId(), bindingKey: key, challenge, createdAt: now, expiresAt });
   }
 
   async consumeChallenge(key: string, now: Date): Promise<string | null> {
-    return securityInfoStore.consumeWebauthnChallenge(this.#db, key, now);
+    return passkeyStore.consumeWebauthnChallenge(this.#db, key, now);
   }
 }
 
@@ -515,7 +515,7 @@ export class SecurityMethodsPasskeyStore implements PasskeyStore {
   }
 
   async listPasskeys(accountId: string): Promise<StoredPasskey[]> {
-    const records = await securityInfoStore.listPasskeys(this.#db, accountId);
+    const records = await passkeyStore.listPasskeys(this.#db, accountId);
     return records.map((r) => ({
       methodId: r.id,
       credentialId: r.credentialId,
@@ -531,7 +531,7 @@ export class SecurityMethodsPasskeyStore implements PasskeyStore {
   }
 
   async updatePasskeyCounter(_accountId: string, methodId: string, counter: number, usedAt: Date): Promise<void> {
-    await securityInfoStore.updatePasskeyCounter(this.#db, methodId, counter, usedAt);
+    await passkeyStore.updatePasskeyCounter(this.#db, methodId, counter, usedAt);
   }
 }
 
@@ -543,7 +543,7 @@ export async function savePasskeyRecord(
   passkey: NewPasskey,
   createdAt: Date,
 ): Promise<SavePasskeyResult> {
-  const outcome = await securityInfoStore.savePasskeyOnce(db, dialect, {
+  const outcome = await passkeyStore.savePasskeyOnce(db, dialect, {
     id: randomId(),
     accountId,
     label: passkey.name,

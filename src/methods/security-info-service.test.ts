@@ -20,6 +20,7 @@ import { createLogger } from '../observability/logger.ts';
 import { SecretBox } from '../security/secret-box.ts';
 import { migrateToLatest, openDatabase, type StoreTarget } from '../store/database.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
+import * as passkeyRecords from './passkey-store.ts';
 import { SecurityInfoService } from './security-info-service.ts';
 import * as records from './security-info-store.ts';
 
@@ -567,7 +568,7 @@ function securityInfoSuite(name: string, open: () => Promise<Fixture>): void {
       const account = await f.newAccount();
       const db = f.store.db;
       const dialect = f.store.dialect;
-      const saved = await records.savePasskey(db, dialect, {
+      const saved = await passkeyRecords.savePasskey(db, dialect, {
         id: `pk-1-${account.id}`,
         accountId: account.id,
         label: 'Laptop',
@@ -581,13 +582,13 @@ function securityInfoSuite(name: string, open: () => Promise<Fixture>): void {
       assert.equal(saved.isDefault, true);
       assert.deepEqual(saved.transports, ['internal', 'hybrid']);
       assert.deepEqual(saved.data, { deviceType: 'multiDevice', backedUp: true });
-      assert.equal((await records.listPasskeys(db, account.id)).length, 1);
-      assert.equal((await records.findPasskeyByCredentialId(db, `cred-${account.id}`))?.accountId, account.id);
-      assert.equal(await records.findPasskeyByCredentialId(db, 'unknown'), null);
-      assert.equal(await records.updatePasskeyCounter(db, saved.id, 7, f.clock.now()), true);
-      assert.equal((await records.listPasskeys(db, account.id))[0]?.counter, 7);
+      assert.equal((await passkeyRecords.listPasskeys(db, account.id)).length, 1);
+      assert.equal((await passkeyRecords.findPasskeyByCredentialId(db, `cred-${account.id}`))?.accountId, account.id);
+      assert.equal(await passkeyRecords.findPasskeyByCredentialId(db, 'unknown'), null);
+      assert.equal(await passkeyRecords.updatePasskeyCounter(db, saved.id, 7, f.clock.now()), true);
+      assert.equal((await passkeyRecords.listPasskeys(db, account.id))[0]?.counter, 7);
       await assert.rejects(
-        records.savePasskey(db, dialect, { ...saved, id: `pk-2-${account.id}`, createdAt: f.clock.now() }),
+        passkeyRecords.savePasskey(db, dialect, { ...saved, id: `pk-2-${account.id}`, createdAt: f.clock.now() }),
         'one credential id is registered once',
       );
       const methods = await f.service().listMethods(account.id);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { type Catalog, catalogs } from '../../src/i18n/catalog.ts';
-import { listPasskeys } from '../../src/methods/security-info-store.ts';
+import { listPasskeys } from '../../src/methods/passkey-store.ts';
 import { assertNoAxeViolations, foreignRequests, launchBrowser, newContext, recordRequests, tabTo } from '../support/browser.ts';
 import { mainHeading, startTestPortal, submitSignIn, type TestPortal, testAccounts, textOf } from '../support/portal.ts';
 
