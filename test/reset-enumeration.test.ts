@@ -3,12 +3,22 @@
 // answer (status, redirect, body with tokens and ids removed) must be identical, and the
 // response times must not be separable: medians close, and a two-sample Kolmogorov–Smirnov
 // test at α = 0.0001 must not reject. A control run in the same test adds a deliberate 5 ms to
-// one group and shows the same test does reject it, so the check can fail.
+// one group and shows the same test does reject it, so the check can fail. The passkey step
+// (its page with the WebAuthn options, and the answer to a passkey that is not the account's)
+// must be identical too.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Hono } from 'hono';
-import { addAuthenticator, addPhone, resetTestConfig, solveCaptchaFromPage } from '../src/web/routes/reset.test-support.ts';
+import { SoftAuthenticator } from '../src/methods/soft-authenticator.test-support.ts';
+import {
+  addAuthenticator,
+  addPasskey,
+  addPhone,
+  answerPasskeyPage,
+  resetTestConfig,
+  solveCaptchaFromPage,
+} from '../src/web/routes/reset.test-support.ts';
 import { settleResetWork } from '../src/web/routes/reset-routes.tsx';
 import { createTestContext, TEST_PASSWORD, TestBrowser, type TestContext } from '../src/web/test-harness.ts';
 
@@ -55,9 +65,12 @@ function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Removes what differs per request by design: CSRF tokens, captcha challenges, flow tokens. */
+/** Removes what differs per request by design: CSRF tokens, captcha and WebAuthn challenges, flow tokens. */
 function normalise(body: string): string {
-  return body.replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="…"').replace(/challenge="[^"]*"/g, 'challenge="…"');
+  return body
+    .replace(/name="_csrf" value="[^"]*"/g, 'name="_csrf" value="…"')
+    .replace(/challenge="[^"]*"/g, 'challenge="…"')
+    .replace(/&quot;challenge&quot;:&quot;[A-Za-z0-9_-]*&quot;/g, '&quot;challenge&quot;:&quot;…&quot;');
 }
 
 function shuffled<T>(items: T[]): T[] {
@@ -78,11 +91,23 @@ interface Sample {
 
 describe('reset: no account enumeration', () => {
   let ctx: TestContext;
+  /** A passkey of the account with methods, and one of another account (what an attacker may hold). */
+  const annaKey = new SoftAuthenticator();
+  const strangerKey = new SoftAuthenticator();
+  let strangerId: string;
 
   before(async () => {
     ctx = await createTestContext(resetTestConfig());
     await addAuthenticator(ctx, ctx.account.id);
     await addPhone(ctx, ctx.account.id);
+    await addPasskey(ctx, ctx.account.id, annaKey);
+    const stranger = await ctx.services.embeddedDirectory?.createAccount(
+      { username: 'stina.stranger', email: 'stina@example.se', displayName: 'Stina' },
+      TEST_PASSWORD,
+    );
+    assert.ok(stranger);
+    strangerId = stranger.id;
+    await addPasskey(ctx, strangerId, strangerKey);
     await ctx.services.embeddedDirectory?.createAccount(
       { username: 'bo.berg', email: 'bo.berg@example.se', displayName: 'Bo Berg' },
       TEST_PASSWORD,
@@ -148,6 +173,23 @@ describe('reset: no account enumeration', () => {
       }
     }
     console.log(report.join('\n'));
+  });
+
+  test('the passkey step: the same page (options without credentials) and the same refusal for every kind', async () => {
+    const reference: string[][] = [];
+    for (const kind of ['with_methods', 'without_methods', 'unknown', 'with_methods', 'unknown', 'without_methods'] as Kind[]) {
+      const browser = new TestBrowser(ctx.app);
+      const start = await browser.get('/reset');
+      await browser.post('/reset', { identifier: identifiers[kind], altcha: await solveCaptchaFromPage(start.body) });
+      const chosen = await browser.post('/reset/method', { method: 'passkey' });
+      const page = await browser.get('/reset/flow');
+      assert.match(page.body, /&quot;allowCredentials&quot;:\[\]/);
+      const refused = await browser.post('/reset/passkey', { credential: await answerPasskeyPage(page.body, strangerKey, strangerId) });
+      const answers = [chosen, page, refused].map((res) => `${res.status} ${res.location ?? ''} ${normalise(res.body)}`);
+      if (reference.length === 0) reference.push(answers);
+      assert.deepEqual(answers, reference[0], `passkey answers for ${kind} differ`);
+    }
+    assert.match(reference[0]?.[2] ?? '', /^400 /);
   });
 
   test('control: the same test rejects a deliberate 5 ms difference', async () => {

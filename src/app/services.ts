@@ -4,6 +4,9 @@
 import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { createSyslogForwarder } from '../audit/syslog-forwarder.ts';
+import type { CampaignService } from '../campaigns/campaign.ts';
+import { StoreCampaignService } from '../campaigns/campaign-service.ts';
+import { withPasswordChangeHook } from '../campaigns/change-hook.ts';
 import type { Config } from '../config/schema.ts';
 import { ActiveDirectory } from '../directory/active-directory/active-directory.ts';
 import type { Directory, DirectoryAccount } from '../directory/directory.ts';
@@ -48,6 +51,8 @@ export interface Services {
   passwordPolicy: PasswordPolicy;
   /** What the policy needs to know about an account for the "not your own words" rule. */
   passwordContextFor(account: DirectoryAccount): PasswordContext;
+  /** Leak-response campaigns (src/campaigns/campaign.ts); the campaign job does the work. */
+  campaigns: CampaignService;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,10 @@ export async function createServices(config: Config, options: ServiceOptions = {
     await open.db.destroy();
     throw error;
   }
+  // The job talks to the adapter itself; everything else gets a directory that tells the
+  // campaigns about password changes made through Nyckel at once.
+  const campaigns = new StoreCampaignService({ store, directory, clock, logger });
+  directory = withPasswordChangeHook(directory, (id) => campaigns.noteChanged(id), logger);
   let messaging: ReturnType<typeof createMessenger>;
   try {
     messaging = createMessenger(config.messaging, dataDir, { clock, logger });
@@ -150,6 +159,7 @@ export async function createServices(config: Config, options: ServiceOptions = {
     breachedIndex,
     passwordPolicy,
     passwordContextFor: (account) => passwordContextFor(config, account),
+    campaigns,
     async close() {
       messaging.close();
       await directory.close();

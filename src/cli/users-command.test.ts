@@ -175,6 +175,47 @@ describe('nyckel users add, show, list', () => {
     assert.match(missingName.stderr, /missing option '--name'/);
   });
 
+  it('--group (repeatable) puts the account in groups, which show lists; bad group names are refused by option', async () => {
+    const added = await sandbox.run([
+      'users',
+      'add',
+      'gunnel.grupp',
+      '--name',
+      'Gunnel Grupp',
+      '--group',
+      'Alla anställda',
+      '--group',
+      'IT-support',
+      '--group',
+      'it-SUPPORT',
+      '--no-password',
+    ]);
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout, /in Alla anställda, IT-support/);
+    const shown = await sandbox.run(['users', 'show', 'gunnel.grupp']);
+    assert.match(shown.stdout, /^Groups: +Alla anställda, IT-support$/m, 'a name differing only in case is one group');
+    const json = JSON.parse((await sandbox.run(['users', 'show', 'gunnel.grupp', '--json'])).stdout) as { groups: string[] };
+    assert.deepEqual(json.groups, ['Alla anställda', 'IT-support']);
+    assert.match((await sandbox.run(['users', 'show', 'anna.berg'])).stdout, /^Groups: +-$/m);
+
+    const bad = await sandbox.run([
+      'users',
+      'add',
+      'gustav.grupp',
+      '--name',
+      'Gustav',
+      '--group',
+      'a|b',
+      '--group',
+      'x'.repeat(200),
+      '--no-password',
+    ]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^ {2}--group: "a\|b": Group name can contain only letters/m);
+    assert.match(bad.stderr, /^ {2}--group: "x+": Group name can be at most 128 characters/m);
+    assert.equal((await sandbox.run(['users', 'show', 'gustav.grupp'])).code, 1, 'nothing was created');
+  });
+
   it('lists the accounts as a table with their state', async () => {
     const result = await sandbox.run(['users', 'list']);
     assert.equal(result.code, 0, result.stderr);
@@ -391,6 +432,33 @@ describe('nyckel users import', () => {
     assert.equal(big.code, 1);
     assert.match(big.stderr, /the largest file accepted is 10 MB/);
     assert.deepEqual(await listAccounts(sandbox), before);
+  });
+
+  it('an optional groups column: names separated by |, validated with line and column', async () => {
+    const path = await sandbox.file(
+      'groups.csv',
+      `${HEADER},groups\nhanna.grupp,,Hanna,IT,,Alla anställda|IT-support\nivar.grupp,,Ivar,IT,,\n`,
+    );
+    const result = await sandbox.run(['users', 'import', path]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual((JSON.parse((await sandbox.run(['users', 'show', 'hanna.grupp', '--json'])).stdout) as { groups: string[] }).groups, [
+      'Alla anställda',
+      'IT-support',
+    ]);
+    assert.deepEqual(
+      (JSON.parse((await sandbox.run(['users', 'show', 'ivar.grupp', '--json'])).stdout) as { groups: string[] }).groups,
+      [],
+    );
+    await importFails(
+      'bad-groups.csv',
+      `groups,${HEADER}\nAlla||IT,jonna.grupp,,Jonna,IT,\n<script>,karl.grupp,,Karl,IT,\n`,
+      /^ {2}line 2: groups: "": Group name cannot be empty/m,
+    );
+    await importFails(
+      'bad-groups-2.csv',
+      `${HEADER},groups\nkarl.grupp,,Karl,IT,,<script>\n`,
+      /^ {2}line 2: groups: "<script>": Group name can contain only/m,
+    );
   });
 
   it('SQL metacharacters in a CSV are stored verbatim', async () => {

@@ -32,13 +32,14 @@ const addHelp: CommandHelp = {
   name: 'users add',
   summary: 'create an account in the embedded directory',
   usage: [
-    'users add USERNAME --name NAME [--email EMAIL] [--department DEPARTMENT] [--mobile MOBILE] [--privileged] [--must-change] [--no-password]',
+    'users add USERNAME --name NAME [--email EMAIL] [--department DEPARTMENT] [--mobile MOBILE] [--group GROUP]... [--privileged] [--must-change] [--no-password]',
   ],
   options: [
     ['--name NAME', 'display name (required)'],
     ['--email EMAIL', 'work e-mail address; it can be used to sign in instead of the username'],
     ['--department DEPARTMENT', 'department, for reports and campaigns'],
     ['--mobile MOBILE', 'Swedish mobile number, for example 070-123 45 67'],
+    ['--group GROUP', 'a group the account belongs to (repeat for more); staff roles and campaigns can go by group'],
     ['--privileged', 'self-service refuses this account (administrators); the helpdesk handles it'],
     ['--must-change', 'the user must change the password at the next sign-in'],
     ['--no-password', 'create the account without a password (it cannot sign in until one is set)'],
@@ -49,6 +50,7 @@ const addHelp: CommandHelp = {
   ],
   examples: [
     'nyckel users add anna.berg --name "Anna Berg" --email anna.berg@example.se --department Socialtjänsten --must-change',
+    'nyckel users add leila.ahmadi --name "Leila Ahmadi" --group "Alla anställda" --group IT-support',
     'printf %s "$PASSWORD" | nyckel users add anna.berg --name "Anna Berg"',
     'nyckel users add kiosk.reception --name "Reception kiosk" --no-password',
   ],
@@ -61,6 +63,7 @@ const optionOfField: Record<string, string> = {
   displayName: '--name',
   department: '--department',
   mobile: '--mobile',
+  groups: '--group',
 };
 
 const addCommand: Command = {
@@ -75,6 +78,7 @@ const addCommand: Command = {
         email: { type: 'string' },
         department: { type: 'string' },
         mobile: { type: 'string' },
+        group: { type: 'string', multiple: true },
         privileged: { type: 'boolean' },
         'must-change': { type: 'boolean' },
         'no-password': { type: 'boolean' },
@@ -93,6 +97,7 @@ const addCommand: Command = {
       department: values.department,
       mobile: values.mobile,
       privileged: values.privileged === true,
+      groups: values.group,
     };
     const checked = parseNewAccount(input);
     if (!checked.ok) {
@@ -123,9 +128,10 @@ const addCommand: Command = {
         privileged: account.privileged,
         mustChange,
         hasPassword: password !== undefined,
+        groups: account.groups ?? [],
       });
       context.io.stdout.write(
-        `Created account ${created.username} (${created.displayName})${password === undefined ? ' without a password' : ''}${mustChange ? '; the password must be changed at the next sign-in' : ''}.\n`,
+        `Created account ${created.username} (${created.displayName})${password === undefined ? ' without a password' : ''}${account.groups !== undefined && account.groups.length > 0 ? ` in ${account.groups.join(', ')}` : ''}${mustChange ? '; the password must be changed at the next sign-in' : ''}.\n`,
       );
       return EXIT_OK;
     });
@@ -142,6 +148,7 @@ const importHelp: CommandHelp = {
   notes: [
     'The file: UTF-8 (Excel: "CSV UTF-8"), comma or semicolon separated, at most 10 MB, with a header row of',
     'exactly these columns in any order: username,email,display_name,department,mobile',
+    "and optionally a column groups: the account's groups separated by | (for example: Alla anställda|IT-support).",
     'Every problem is listed as "line N: column: what is wrong". The import is all or nothing.',
     'Imported accounts have no password until one is set.',
   ],
@@ -338,9 +345,10 @@ const showCommand: Command = {
     return withServices(context, async (services) => {
       const account = await findOrFail(services, parsed.positionals[0] as string);
       const state = await services.directory.readState(account.id);
+      const groups = await services.directory.groupsOf(account.id);
       const out = context.io.stdout;
       if (parsed.values.json === true) {
-        out.write(`${JSON.stringify({ ...publicAccount(account), state: jsonState(state) }, null, 2)}\n`);
+        out.write(`${JSON.stringify({ ...publicAccount(account), groups, state: jsonState(state) }, null, 2)}\n`);
         return EXIT_OK;
       }
       const yesNo = (value: boolean) => (value ? 'yes' : 'no');
@@ -350,6 +358,7 @@ const showCommand: Command = {
         ['E-mail', account.email ?? '-'],
         ['Department', account.department ?? '-'],
         ['Mobile', account.mobile ?? '-'],
+        ['Groups', groups.length === 0 ? '-' : groups.join(', ')],
         ['State', stateWords(state)],
         [
           'Locked',

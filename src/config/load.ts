@@ -63,6 +63,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     raw.demo = true;
     raw.networkZones = { 'this-machine': ['127.0.0.0/8', '::1/128'] };
     raw.securityInfo = { firstRegistration: { zones: ['this-machine'] } };
+    // The demo's helpdesk employee and administrator, and staff pages reachable from this machine only.
+    raw.admin = { zones: ['this-machine'], roles: { helpdesk: { users: ['leila.ahmadi'] }, admin: { users: ['karin.holm'] } } };
   }
   if (problems.length > 0) throw new ConfigError(source, problems);
 

@@ -169,6 +169,14 @@ const emailConfigSchema = z
 /** An LDAP attribute name (directory.ldap.attributes, identifierAttributes). */
 const ldapAttributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, 'expected an LDAP attribute name, for example uid or mail');
 
+/** Who holds a staff role: usernames (as the directory spells them) and directory groups (names or DNs). */
+const staffRoleGrant = z
+  .strictObject({
+    users: z.array(z.string().min(1).max(256)).max(1000).default([]),
+    groups: z.array(z.string().min(1).max(1024)).max(100).default([]),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -455,6 +463,24 @@ export const configSchema = z.strictObject({
     .record(z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'expected a zone name of letters, digits, - and _'), z.array(cidr))
     .default({}),
 
+  /** The helpdesk and administration pages (/admin). */
+  admin: z
+    .strictObject({
+      /** networkZones the staff pages can be reached from; [] = from nowhere (the area is off). */
+      zones: z.array(z.string().min(1)).default([]),
+      /** The staff area needs a second step proved this recently in the session (0 = at every visit's sign-in only). */
+      recentSecondStepMinutes: z.number().int().min(1).max(480).default(60),
+      roles: z
+        .strictObject({
+          /** Verify callers, unlock, require a change, issue passes, remove lost methods. */
+          helpdesk: staffRoleGrant,
+          /** Everything the helpdesk does, plus campaigns, reports and the event log. */
+          admin: staffRoleGrant,
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+
   secrets: z
     .strictObject({
       /** The key file for encrypting authenticator seeds; created with mode 0600 when missing. Relative paths are under dataDir. */
@@ -559,6 +585,28 @@ export const configSchema = z.strictObject({
   i18n: z
     .strictObject({
       defaultLanguage: z.enum(['sv', 'en']).default('sv'),
+    })
+    .prefault({}),
+
+  /** Warn users before their password expires (the directory's expiry date), once per threshold. */
+  expiryReminders: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Days before the expiry date to send a reminder, e.g. [14, 7, 1]; each is sent once. */
+      daysBefore: z
+        .array(z.number().int().min(1).max(365))
+        .min(1)
+        .max(10)
+        .refine((days) => new Set(days).size === days.length, 'expected each number of days once')
+        .default([14, 7, 1]),
+      /** email: the private addresses registered and the work address; sms: the registered mobile phones (else the directory's). */
+      channels: z
+        .array(z.enum(['email', 'sms']))
+        .min(1)
+        .refine((channels) => new Set(channels).size === channels.length, 'expected each channel once')
+        .default(['email', 'sms']),
+      /** How often the job looks for accounts to remind (it walks every account in the directory). */
+      intervalMinutes: z.number().int().min(5).max(1440).default(360),
     })
     .prefault({}),
 });

@@ -19,12 +19,27 @@ export interface DemoEmployee {
   privileged?: boolean;
   mustChange?: boolean;
   disabled?: boolean;
+  /** Groups in the embedded directory (everyone is in DEMO_ALL_STAFF_GROUP); staff roles can be granted by group. */
+  groups: readonly string[];
   /** What this account shows in the demo, for the console. */
   role: string;
 }
 
 export const DEMO_ORGANISATION_NAME = 'Demo kommun';
 export const DEMO_EMAIL_DOMAIN = 'demo.example';
+
+/** Every demo employee is a member. */
+export const DEMO_ALL_STAFF_GROUP = 'Alla anställda';
+/** The helpdesk (leila.ahmadi). */
+export const DEMO_HELPDESK_GROUP = 'IT-support';
+/** Nyckel's administrators (karin.holm). */
+export const DEMO_ADMIN_GROUP = 'Nyckel-administratörer';
+
+/** Groups besides DEMO_ALL_STAFF_GROUP, by username. */
+const extraGroups: Readonly<Record<string, readonly string[]>> = {
+  'leila.ahmadi': [DEMO_HELPDESK_GROUP],
+  'karin.holm': [DEMO_ADMIN_GROUP],
+};
 
 /** The first and last numbers of PTS's range for fiction (+46 70 1740 605 … 699). */
 export const FICTION_MOBILE_FIRST = '+46701740605';
@@ -45,6 +60,7 @@ const employee = (
   email: `${username}@${DEMO_EMAIL_DOMAIN}`,
   mobile: `+46701740${605 + n}`,
   password,
+  groups: [DEMO_ALL_STAFF_GROUP, ...(extraGroups[username] ?? [])],
   role,
   ...flags,
 });
@@ -69,7 +85,7 @@ export const demoEmployees: readonly DemoEmployee[] = [
   employee(7, 'sara.ekstrom', 'Sara Ekström', 'Samhällsbyggnad', 'Bygglov-Ritning-85', 'disabled (has left): sign-in is refused', {
     disabled: true,
   }),
-  employee(8, 'leila.ahmadi', 'Leila Ahmadi', 'IT-avdelningen', 'Servicedesk-Kaffe-19', 'helpdesk employee'),
+  employee(8, 'leila.ahmadi', 'Leila Ahmadi', 'IT-avdelningen', 'Servicedesk-Kaffe-19', 'helpdesk: /admin, verify callers, unlock'),
   employee(9, 'mikael.svensson', 'Mikael Svensson', 'IT-avdelningen', 'Natverkskabel-Bla-77', 'employee'),
   employee(
     10,
@@ -82,6 +98,6 @@ export const demoEmployees: readonly DemoEmployee[] = [
       privileged: true,
     },
   ),
-  employee(11, 'karin.holm', 'Karin Holm', 'Kommunledningskontoret', 'Kommunfullmaktige-88', 'employee'),
+  employee(11, 'karin.holm', 'Karin Holm', 'Kommunledningskontoret', 'Kommunfullmaktige-88', 'administrator: /admin, campaigns, reports'),
   employee(12, 'per.wikstrom', 'Per Wikström', 'Kommunledningskontoret', 'Budgetar-Prognos-46', 'employee'),
 ];

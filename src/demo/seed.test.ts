@@ -7,7 +7,7 @@ import { createServices, type Services } from '../app/services.ts';
 import { configSchema } from '../config/schema.ts';
 import { parseNewAccount } from '../directory/embedded/account-input.ts';
 import { createLogger } from '../observability/logger.ts';
-import { DEMO_EMAIL_DOMAIN, demoEmployees } from './demo-organisation.ts';
+import { DEMO_ADMIN_GROUP, DEMO_ALL_STAFF_GROUP, DEMO_EMAIL_DOMAIN, DEMO_HELPDESK_GROUP, demoEmployees } from './demo-organisation.ts';
 import { DEMO_SEEDED_SETTING, demoSummary, describeDemo, seedDemo } from './seed.ts';
 
 const departments = ['Socialtjänsten', 'Skola och förskola', 'Samhällsbyggnad', 'IT-avdelningen', 'Kommunledningskontoret'];
@@ -23,6 +23,7 @@ describe('the demo organisation', () => {
         displayName: employee.displayName,
         department: employee.department,
         mobile: employee.mobile,
+        groups: [...employee.groups],
       });
       assert.ok(parsed.ok, `${employee.username}: ${JSON.stringify(parsed)}`);
       assert.equal(parsed.value.username, employee.username, 'usernames are already normalised');
@@ -88,7 +89,17 @@ describe('seedDemo', () => {
         assert.equal(account?.username, employee.username);
         const state = await services.directory.readState(account?.id as string);
         assert.equal(state.isPrivileged, employee.privileged === true, employee.username);
+        assert.deepEqual(
+          (await services.directory.groupsOf(account?.id as string)).sort(),
+          [...employee.groups].sort(),
+          `${employee.username}'s groups`,
+        );
       }
+      const byGroup = async (group: string) =>
+        (await services.directory.listAccounts({ pageSize: 100, group })).accounts.map((a) => a.username);
+      assert.equal((await byGroup(DEMO_ALL_STAFF_GROUP)).length, demoEmployees.length, 'everyone is in the all-staff group');
+      assert.deepEqual(await byGroup(DEMO_HELPDESK_GROUP.toUpperCase()), ['leila.ahmadi']);
+      assert.deepEqual(await byGroup(DEMO_ADMIN_GROUP), ['karin.holm']);
 
       assert.equal(await seedDemo(services), null, 'a second seeding does nothing');
       assert.equal(await services.embeddedDirectory?.countAccounts(), demoEmployees.length);

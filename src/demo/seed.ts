@@ -99,6 +99,7 @@ async function createDemoAccount(services: Services, employee: DemoEmployee): Pr
         department: employee.department,
         mobile: employee.mobile,
         privileged: employee.privileged === true,
+        groups: [...employee.groups],
       },
       employee.password,
     );

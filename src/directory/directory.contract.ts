@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type ErrorCode, isNyckelError, type NyckelError } from '../domain/errors.ts';
-import type { Directory, DirectoryAccount, PasswordRejection } from './directory.ts';
+import type { AccountPage, Directory, DirectoryAccount, ListAccountsOptions, PasswordRejection } from './directory.ts';
 
 export interface TestAccountSpec {
   username: string;
@@ -15,6 +15,7 @@ export interface TestAccountSpec {
   mustChange?: boolean;
   privileged?: boolean;
   disabled?: boolean;
+  department?: string;
 }
 
 /**
@@ -32,6 +33,16 @@ export interface DirectoryHarness {
   now(): Date;
   /** Lets time pass for the directory: advances a ManualClock, or waits for a real server. */
   passTime(ms: number): Promise<void>;
+  /**
+   * Creates a group whose members are these accounts and these groups (references returned by
+   * earlier calls), through the backend's own tools. Returns the group's reference: what
+   * `listAccounts({ group })` takes and `groupsOf` lists (embedded: the name; LDAP and AD: the DN).
+   */
+  createGroup(name: string, members: { accounts: DirectoryAccount[]; groups?: string[] }): Promise<string>;
+  /** Whether the backend has groups in groups (the embedded directory doesn't). */
+  hasNestedGroups: boolean;
+  /** A well-formed group reference that names no group. */
+  unknownGroup: string;
   cleanup(): Promise<void>;
 }
 
@@ -66,6 +77,24 @@ export function directoryContract(name: string, setup: () => Promise<DirectoryHa
     let serial = 0;
     // Unique per run, so a backend that outlives the suite (a real server) doesn't collide.
     const run = Math.random().toString(36).slice(2, 8);
+
+    /** Every page of a listing: the accounts in order and how many pages it took. */
+    async function listAll(options: Omit<ListAccountsOptions, 'cursor'>): Promise<{ accounts: DirectoryAccount[]; count: number }> {
+      const accounts: DirectoryAccount[] = [];
+      let cursor: string | null = null;
+      let count = 0;
+      do {
+        const page: AccountPage = await directory.listAccounts({ ...options, cursor });
+        assert.ok(page.accounts.length <= options.pageSize);
+        accounts.push(...page.accounts);
+        cursor = page.nextCursor;
+        count += 1;
+        assert.ok(count < 10_000, 'paging ends');
+      } while (cursor !== null);
+      const ids = accounts.map((a) => a.id);
+      assert.equal(new Set(ids).size, ids.length, 'no account is listed twice');
+      return { accounts, count };
+    }
 
     /** A fresh account for one test; letters and digits only, valid in every backend. */
     async function account(overrides: Partial<TestAccountSpec> = {}) {
@@ -353,10 +382,119 @@ export function directoryContract(name: string, setup: () => Promise<DirectoryHa
         await rejectsWith(directory.listAccounts({ pageSize: 0 }), 'invalid_input');
         await rejectsWith(directory.listAccounts({ pageSize: 1001 }), 'invalid_input');
       });
+
+      test('by group: every member (nested ones too where the directory has nesting) once, across pages, and no one else', async () => {
+        const direct = [await account(), await account(), await account()];
+        const viaSubgroup = [await account(), await account()];
+        const outsiders = [await account(), await account()];
+        let group: string;
+        if (h.hasNestedGroups) {
+          const subgroup = await h.createGroup(`ct${run}sub${serial}`, { accounts: viaSubgroup });
+          group = await h.createGroup(`ct${run}grp${serial}`, { accounts: direct, groups: [subgroup] });
+        } else {
+          group = await h.createGroup(`ct${run}grp${serial}`, { accounts: [...direct, ...viaSubgroup] });
+        }
+        // Outsiders are in some other group, so "has any group" would not pass for "in this group".
+        await h.createGroup(`ct${run}other${serial}`, { accounts: outsiders });
+        const expected = new Set([...direct, ...viaSubgroup].map((a) => a.id));
+        const pages = await listAll({ pageSize: 2, group });
+        assert.deepEqual(sortedIds(pages.accounts), [...expected].sort());
+        assert.ok(pages.count >= 3, 'five members in pages of two take at least three pages');
+        for (const outsider of outsiders) assert.ok(!pages.accounts.some((a) => a.id === outsider.id), 'an outsider is not listed');
+      });
+
+      test('by department: an exact match ignoring case, alone or with a group', async () => {
+        const department = `Socialförvaltningen ${run}`;
+        const inDepartment = [await account({ department }), await account({ department }), await account({ department })];
+        const elsewhere = await account({ department: `${department} Nord` });
+        const unset = await account();
+        const byDepartment = await listAll({ pageSize: 2, department: department.toUpperCase() });
+        assert.deepEqual(sortedIds(byDepartment.accounts), sortedIds(inDepartment));
+        for (const found of byDepartment.accounts) assert.equal(found.department?.toLowerCase(), department.toLowerCase());
+        assert.ok(!byDepartment.accounts.some((a) => a.id === elsewhere.id || a.id === unset.id));
+
+        const group = await h.createGroup(`ct${run}dep${serial}`, { accounts: [inDepartment[0] as DirectoryAccount, elsewhere] });
+        const both = await listAll({ pageSize: 5, group, department });
+        assert.deepEqual(sortedIds(both.accounts), [inDepartment[0]?.id]);
+      });
+
+      test('an unknown group or department gives an empty page, not an error', async () => {
+        for (const options of [{ group: h.unknownGroup }, { department: `Ingen sådan förvaltning ${run}` }]) {
+          const page = await directory.listAccounts({ pageSize: 10, ...options });
+          assert.deepEqual(page, { accounts: [], nextCursor: null }, JSON.stringify(options));
+        }
+      });
+
+      test('group and department values that look like injection match nothing and do not throw', async () => {
+        const member = await account({ department: `Ekonomi ${run}` });
+        const group = await h.createGroup(`ct${run}inj${serial}`, { accounts: [member] });
+        const hostile = [
+          '*',
+          ')(uid=*',
+          '*)(|(objectClass=*))',
+          `${group})(uid=*`,
+          `${group}*`,
+          `Ekonomi*`,
+          '\\',
+          '\\2a',
+          'a\u0000b',
+          `${group}\u0000`,
+          'x'.repeat(2000),
+          "' OR '1'='1",
+        ];
+        for (const value of hostile) {
+          for (const options of [{ group: value }, { department: value }]) {
+            const label = JSON.stringify({ ...options, [Object.keys(options)[0] as string]: value.slice(0, 40) });
+            try {
+              const page = await directory.listAccounts({ pageSize: 10, ...options });
+              assert.deepEqual(page.accounts, [], `nothing listed for ${label}`);
+            } catch (error) {
+              // Refusing the value outright is fine, as long as it is the domain's 'invalid input'.
+              if (!isNyckelError(error, 'invalid_input')) assert.fail(`${label} threw ${String((error as Error).message)}`);
+            }
+          }
+        }
+        // The real values still work.
+        assert.deepEqual(sortedIds((await listAll({ pageSize: 10, group })).accounts), [member.id]);
+      });
+    });
+
+    describe('groupsOf', () => {
+      test("lists the account's groups, the enclosing group too where groups nest, and not others", async () => {
+        const member = await account();
+        const outsider = await account();
+        const inner = await h.createGroup(`ct${run}inner${serial}`, { accounts: [member] });
+        const outer = h.hasNestedGroups ? await h.createGroup(`ct${run}outer${serial}`, { accounts: [], groups: [inner] }) : null;
+        const unrelated = await h.createGroup(`ct${run}unrel${serial}`, { accounts: [outsider] });
+        const groups = (await directory.groupsOf(member.id)).map(groupKey);
+        assert.ok(groups.includes(groupKey(inner)), `the direct group is listed: ${groups.join(' | ')}`);
+        if (outer !== null) assert.ok(groups.includes(groupKey(outer)), `the enclosing group is listed: ${groups.join(' | ')}`);
+        assert.ok(!groups.includes(groupKey(unrelated)), 'a group the account is not in is not listed');
+        assert.equal(new Set(groups).size, groups.length, 'each group once');
+        const outsiderGroups = (await directory.groupsOf(outsider.id)).map(groupKey);
+        assert.ok(!outsiderGroups.includes(groupKey(inner)) && (outer === null || !outsiderGroups.includes(groupKey(outer))));
+      });
+
+      test('an account in no group has none; an unknown id is account_not_found', async () => {
+        const loner = await account();
+        const groups = (await directory.groupsOf(loner.id)).map(groupKey);
+        // A directory may put everyone in a group of its own (AD's primary group is not listed, but be lenient).
+        assert.ok(!groups.some((g) => g.includes(`ct${run}`)), `no test group: ${groups.join(' | ')}`);
+        await rejectsWith(directory.groupsOf(`${loner.id}x`), 'account_not_found');
+      });
     });
 
     test('ping answers while the directory is reachable', async () => {
       await directory.ping();
     });
   });
+}
+
+function sortedIds(accounts: readonly (DirectoryAccount | undefined)[]): string[] {
+  return accounts.map((a) => a?.id ?? '').sort();
+}
+
+/** Group references compared as the directory compares them: case-insensitively, DNs without spaces after separators. */
+function groupKey(reference: string): string {
+  return reference.replace(/\s*([,=+])\s*/g, '$1').toLowerCase();
 }

@@ -41,6 +41,14 @@ export interface AccountPage {
   nextCursor: string | null;
 }
 
+export interface ListAccountsOptions {
+  pageSize: number;
+  cursor?: string | null;
+  /** A group name (embedded) or DN (OpenLDAP, AD). */
+  group?: string;
+  department?: string;
+}
+
 /** Why a new password was refused, in terms the message catalog can explain. */
 export type PasswordRejection =
   | { rule: 'too_short'; minLength: number }
@@ -69,7 +77,17 @@ export interface Directory {
   changePassword(id: string, oldPassword: string, newPassword: string): Promise<void>;
   unlock(id: string): Promise<void>;
   requireChange(id: string): Promise<void>;
-  listAccounts(options: { pageSize: number; cursor?: string | null }): Promise<AccountPage>;
+  /**
+   * Accounts page by page, in a stable order (campaigns and reports walk every account). With
+   * `group`, only that group's members (nested membership included where the directory can
+   * tell); with `department`, only accounts whose department is exactly that (case-insensitive).
+   */
+  listAccounts(options: ListAccountsOptions): Promise<AccountPage>;
+  /**
+   * The groups the account belongs to, nested ones included where the directory can tell
+   * (embedded: group names; OpenLDAP and AD: group DNs). Staff roles are granted by group.
+   */
+  groupsOf(id: string): Promise<string[]>;
 
   /** Throws NyckelError 'directory_unavailable' when the directory can't be reached. */
   ping(): Promise<void>;

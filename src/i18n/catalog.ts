@@ -5,7 +5,7 @@
 import { en } from './en.ts';
 import { sv } from './sv.ts';
 
-type Widen<T> = T extends string
+export type Widen<T> = T extends string
   ? string
   : T extends (...args: infer A) => string
     ? (...args: A) => string

@@ -1,6 +1,10 @@
 // The English message catalog. Typed as `Catalog`, so it must have exactly the Swedish keys.
 
 import type { Catalog } from './catalog.ts';
+import { adminEn } from './sections/admin.en.ts';
+import { campaignsEn } from './sections/campaigns.en.ts';
+import { helpdeskEn } from './sections/helpdesk.en.ts';
+import { reportsEn } from './sections/reports.en.ts';
 
 const minutes = (n: number) => (n === 1 ? 'one minute' : `${n} minutes`);
 
@@ -526,12 +530,14 @@ export const en: Catalog = {
     methodLeadAgain: 'Confirm with one more way, different from the one you just used.',
     methodLegend: 'How do you want to confirm?',
     methods: {
+      passkey: 'Passkey',
       totp: 'Authenticator app',
       sms: 'Mobile phone',
       email: 'Private e-mail address',
       recovery_code: 'Recovery code',
     },
     methodHints: {
+      passkey: 'Use your face, fingerprint or PIN on your phone, computer or security key.',
       totp: 'Type the code the app shows right now.',
       sms: 'We send a code by text message.',
       email: 'We send a code by e-mail.',
@@ -553,6 +559,16 @@ export const en: Catalog = {
       left === 1 ? 'The code is not right. You have one try left.' : `The code is not right. You have ${left} tries left.`,
     verify: 'Confirm',
     otherMethod: 'Use another way',
+    passkeyTitle: 'Confirm with your passkey',
+    passkeyLead: 'Use a passkey you added to your account. Your device will ask for your face, fingerprint or PIN.',
+    passkeyButton: 'Use passkey',
+    passkeyNeedsJavaScript: 'Passkeys need JavaScript in the browser. Turn JavaScript on and reload the page, or use another way below.',
+    passkeyUnsupported: "Your browser can't use passkeys. Use another browser, or another way below.",
+    passkeyMissing: 'Choose Use passkey and follow the instructions from your device',
+    passkeyWrong: (left: number) =>
+      left === 1
+        ? 'The passkey was not accepted. Use a passkey that belongs to this account, or another way. You have one try left.'
+        : `The passkey was not accepted. Use a passkey that belongs to this account, or another way. You have ${left} tries left.`,
     actionTitle: 'Your account is locked',
     actionLead: 'It is you, and your account is locked after too many wrong sign-ins. What do you want to do?',
     actionLegend: 'Choose what to do',
@@ -620,4 +636,8 @@ export const en: Catalog = {
     serverErrorTitle: 'Something went wrong',
     serverError: 'An unexpected error happened on our side. It is not your fault. Please try again in a while.',
   },
+  admin: adminEn,
+  helpdesk: helpdeskEn,
+  campaigns: campaignsEn,
+  reports: reportsEn,
 };

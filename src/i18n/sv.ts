@@ -1,6 +1,11 @@
 // The Swedish message catalog: the source catalog every other language must match key for key
 // (see catalog.ts). Every text a user sees or hears (titles, labels, errors, aria-labels) is here.
 
+import { adminSv } from './sections/admin.sv.ts';
+import { campaignsSv } from './sections/campaigns.sv.ts';
+import { helpdeskSv } from './sections/helpdesk.sv.ts';
+import { reportsSv } from './sections/reports.sv.ts';
+
 const minutes = (n: number) => (n === 1 ? 'en minut' : `${n} minuter`);
 
 export const sv = {
@@ -524,12 +529,14 @@ export const sv = {
     methodLeadAgain: 'Bekräfta med ett sätt till, ett annat än det du nyss använde.',
     methodLegend: 'Hur vill du bekräfta?',
     methods: {
+      passkey: 'Nyckel (passkey)',
       totp: 'Autentiseringsapp',
       sms: 'Mobiltelefon',
       email: 'Privat e-postadress',
       recovery_code: 'Reservkod',
     },
     methodHints: {
+      passkey: 'Använd ansiktet, fingret eller PIN-koden på din telefon, dator eller säkerhetsnyckel.',
       totp: 'Skriv koden som appen visar just nu.',
       sms: 'Vi skickar en kod i ett sms.',
       email: 'Vi skickar en kod i ett e-brev.',
@@ -551,6 +558,17 @@ export const sv = {
       left === 1 ? 'Koden stämmer inte. Du har ett försök kvar.' : `Koden stämmer inte. Du har ${left} försök kvar.`,
     verify: 'Bekräfta',
     otherMethod: 'Använd ett annat sätt',
+    passkeyTitle: 'Bekräfta med din nyckel (passkey)',
+    passkeyLead: 'Använd en nyckel (passkey) som du har lagt till på ditt konto. Din enhet ber dig om ansikte, finger eller PIN-kod.',
+    passkeyButton: 'Använd nyckel (passkey)',
+    passkeyNeedsJavaScript:
+      'För att använda en nyckel (passkey) behöver webbläsaren JavaScript. Slå på JavaScript och ladda om sidan, eller använd ett annat sätt nedan.',
+    passkeyUnsupported: 'Din webbläsare kan inte använda nycklar (passkeys). Använd en annan webbläsare, eller ett annat sätt nedan.',
+    passkeyMissing: 'Välj Använd nyckel (passkey) och följ anvisningarna från din enhet',
+    passkeyWrong: (left: number) =>
+      left === 1
+        ? 'Nyckeln godtogs inte. Använd en nyckel som hör till det här kontot, eller ett annat sätt. Du har ett försök kvar.'
+        : `Nyckeln godtogs inte. Använd en nyckel som hör till det här kontot, eller ett annat sätt. Du har ${left} försök kvar.`,
     actionTitle: 'Ditt konto är låst',
     actionLead: 'Det är du, och ditt konto är låst efter för många felaktiga inloggningar. Vad vill du göra?',
     actionLegend: 'Välj vad du vill göra',
@@ -619,4 +637,8 @@ export const sv = {
     serverErrorTitle: 'Något gick fel',
     serverError: 'Ett oväntat fel uppstod hos oss. Ingenting är ditt fel. Försök igen om en stund.',
   },
+  admin: adminSv,
+  helpdesk: helpdeskSv,
+  campaigns: campaignsSv,
+  reports: reportsSv,
 };

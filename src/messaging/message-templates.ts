@@ -236,3 +236,115 @@ export function toSms(message: RenderedMessage, to: string): SmsMessage {
 export function toEmail(message: RenderedMessage, to: string): EmailMessage {
   return { channel: 'email', to, subject: message.subject, text: message.text, html: message.html, language: message.language };
 }
+
+export interface PasswordExpiringInput extends OrganisationContext {
+  /** Whole days left until the password expires (at least 1). */
+  daysLeft: number;
+  expiresAt: Date;
+}
+
+/**
+ * "Your password expires in 7 days (9 March 2026). Change it in Nyckel: LINK". No username or
+ * account detail: a reminder read by someone else tells them nothing useful.
+ */
+export function renderPasswordExpiring(input: PasswordExpiringInput): RenderedMessage {
+  const link = checkLink(input.link);
+  const organisation = oneLine(input.organisationName);
+  const days = input.daysLeft;
+  if (!Number.isInteger(days) || days < 1) throw new TypeError('daysLeft must be a positive integer');
+  const locale = input.language === 'sv' ? 'sv-SE' : 'en-GB';
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(input.expiresAt);
+  if (input.language === 'sv') {
+    const when = days === 1 ? 'i morgon' : `om ${days} dagar`;
+    const what = `Lösenordet till ditt konto hos ${organisation} går ut ${when} (${date}).`;
+    const action = 'Byt lösenord i tid, så slipper du bli utelåst:';
+    const subject = `Ditt lösenord går ut ${when}`;
+    return {
+      language: 'sv',
+      sms: `${what} Byt det här: ${link}`,
+      subject,
+      text: `${what}\n\n${action}\n${link}\n\n${organisation}\n`,
+      html: htmlDocument('sv', subject, [{ text: what }, { text: action }, { link, label: link }, { text: organisation }]),
+    };
+  }
+  const when = days === 1 ? 'tomorrow' : `in ${days} days`;
+  const what = `The password of your ${organisation} account expires ${when} (${date}).`;
+  const action = 'Change it in time, so you are not locked out:';
+  const subject = `Your password expires ${when}`;
+  return {
+    language: 'en',
+    sms: `${what} Change it here: ${link}`,
+    subject,
+    text: `${what}\n\n${action}\n${link}\n\n${organisation}\n`,
+    html: htmlDocument('en', subject, [{ text: what }, { text: action }, { link, label: link }, { text: organisation }]),
+  };
+}
+
+export interface PasswordChangeRequiredInput extends OrganisationContext {
+  /** The campaign's deadline: change by then. */
+  deadline: Date;
+  /** Whole days left, for a reminder ("2 days left"); omit for the first notice. */
+  daysLeft?: number;
+  /** The administrators' extra text (plain text; line breaks kept in the e-mail, folded in the SMS). */
+  extra?: string | null;
+}
+
+/**
+ * A leak-response campaign's notice and reminders: "you must change your password by DATE, in
+ * Nyckel: LINK". It says Nyckel never asks for the password by e-mail or SMS, since a real notice
+ * after a leak is exactly what phishing imitates. No username or account detail.
+ */
+export function renderPasswordChangeRequired(input: PasswordChangeRequiredInput): RenderedMessage {
+  const link = checkLink(input.link);
+  const organisation = oneLine(input.organisationName);
+  const helpdesk = input.helpdesk === undefined ? '' : oneLine(input.helpdesk);
+  const days = input.daysLeft;
+  if (days !== undefined && (!Number.isInteger(days) || days < 0)) throw new TypeError('daysLeft must be a whole number');
+  // Control characters (other than line breaks) never reach a message; the HTML is escaped below.
+  const extra = (input.extra ?? '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[^\P{Cc}\n]|[\u2028\u2029]/gu, ' ')
+    .trim();
+  const locale = input.language === 'sv' ? 'sv-SE' : 'en-GB';
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'Europe/Stockholm' }).format(input.deadline);
+  const sv = input.language === 'sv';
+  const left =
+    days === undefined
+      ? ''
+      : sv
+        ? days <= 1
+          ? ' Det är mindre än en dag kvar.'
+          : ` Det är ${days} dagar kvar.`
+        : days <= 1
+          ? ' Less than a day is left.'
+          : ` ${days} days are left.`;
+  const what = sv
+    ? `Du behöver byta lösenord till ditt konto hos ${organisation} senast ${date}.${left}`
+    : `You need to change the password of your ${organisation} account by ${date}.${left}`;
+  const action = sv ? 'Byt det i Nyckel:' : 'Change it in Nyckel:';
+  const safety = sv ? 'Vi ber dig aldrig om ditt lösenord i e-post eller sms.' : 'We never ask for your password by e-mail or SMS.';
+  const contact =
+    helpdesk === '' ? '' : sv ? `Frågor? Kontakta IT-supporten: ${helpdesk}.` : `Questions? Contact the helpdesk: ${helpdesk}.`;
+  const subject =
+    days === undefined
+      ? sv
+        ? 'Byt ditt lösenord'
+        : 'Change your password'
+      : sv
+        ? 'Påminnelse: byt ditt lösenord'
+        : 'Reminder: change your password';
+  const paragraphs = [what, ...(extra === '' ? [] : extra.split(/\n{2,}/))];
+  const tail = [safety, ...(contact === '' ? [] : [contact]), organisation];
+  return {
+    language: input.language,
+    sms: `${what} ${action} ${link}${extra === '' ? '' : ` ${extra.replace(/\s+/g, ' ')}`} ${safety}`,
+    subject,
+    text: `${[...paragraphs, `${action}\n${link}`, ...tail].join('\n\n')}\n`,
+    html: htmlDocument(input.language, subject, [
+      ...paragraphs.map((text) => ({ text })),
+      { text: action },
+      { link, label: link },
+      ...tail.map((text) => ({ text })),
+    ]),
+  };
+}

@@ -665,12 +665,15 @@ export function openConfiguredSecretBox(config: Pick<Config, 'dataDir' | 'secret
 }
 
 /** Refuses a configuration whose firstRegistration.zones names a zone that networkZones doesn't define. */
-export function checkZoneNames(config: Pick<Config, 'securityInfo' | 'networkZones'>): void {
-  const unknown = config.securityInfo.firstRegistration.zones.filter((name) => !Object.hasOwn(config.networkZones, name));
-  if (unknown.length > 0) {
-    throw new NyckelError(
-      'config_invalid',
-      `securityInfo.firstRegistration.zones names ${unknown.join(', ')}, which networkZones does not define`,
-    );
+export function checkZoneNames(config: Pick<Config, 'securityInfo' | 'networkZones' | 'admin'>): void {
+  const uses: [string, readonly string[]][] = [
+    ['securityInfo.firstRegistration.zones', config.securityInfo.firstRegistration.zones],
+    ['admin.zones', config.admin.zones],
+  ];
+  for (const [key, names] of uses) {
+    const unknown = names.filter((name) => !Object.hasOwn(config.networkZones, name));
+    if (unknown.length > 0) {
+      throw new NyckelError('config_invalid', `${key} names ${unknown.join(', ')}, which networkZones does not define`);
+    }
   }
 }

@@ -23,6 +23,7 @@ import {
   type PolicyResult,
   personalWords,
 } from './policy.ts';
+import { strengthEstimateCount } from './strength.ts';
 
 const settingsFrom = (passwordPolicy: Record<string, unknown> = {}) => configSchema.parse({ passwordPolicy }).passwordPolicy;
 const policy = createPasswordPolicy(settingsFrom());
@@ -302,6 +303,30 @@ describe('strength', () => {
     const result = rules('aaaaaaaaaaaaaaaa', nobody);
     assert.equal(result.strength.warningKey, 'passwordPolicy.strength.warnings.simpleRepeat');
     assert.ok(result.strength.suggestionKeys.length > 0);
+  });
+  it('is estimated only when read, and once, while it is guidance (the submit and the checklist never read it)', async () => {
+    const before = strengthEstimateCount();
+    const checked = rules('Lingonsylt i fjällen vid Storsjön', nobody);
+    const submitted = await evaluatePassword(
+      'Lingonsylt i fjällen vid Storsjön',
+      nobody,
+      createPasswordPolicy(settingsFrom(), { isBreached: () => false }),
+    );
+    assert.equal(checked.ok && submitted.ok, true);
+    assert.equal(strengthEstimateCount(), before, 'no estimate was made');
+    const first = submitted.strength;
+    assert.equal(strengthEstimateCount(), before + 1);
+    assert.equal(submitted.strength, first, 'a second read gives the same estimate without working it out again');
+    assert.equal(strengthEstimateCount(), before + 1);
+    assert.deepEqual(first, checked.strength, 'the same estimate whichever way it was evaluated');
+  });
+  it('is estimated on every evaluation when it is a rule', () => {
+    const demanding = createPasswordPolicy(settingsFrom({ strength: { minScore: 3 } }));
+    const before = strengthEstimateCount();
+    const result = rules('Lingonsylt i fjällen vid Storsjön', nobody, demanding);
+    assert.equal(strengthEstimateCount(), before + 1);
+    assert.equal(result.checks.find((c) => c.rule === 'strength')?.params.score, result.strength.score);
+    assert.equal(strengthEstimateCount(), before + 1, 'the rule and the guidance share one estimate');
   });
 });
 

@@ -64,13 +64,21 @@ export interface PolicyResult {
   readonly checks: readonly PolicyCheck[];
   /** Length in code points after NFC. */
   readonly length: number;
-  readonly strength: {
-    readonly score: StrengthScore;
-    /** passwordPolicy.strength.scores.score0 … score4 */
-    readonly scoreKey: `passwordPolicy.strength.scores.score${StrengthScore}`;
-    readonly warningKey: `passwordPolicy.strength.warnings.${StrengthWarning}` | null;
-    readonly suggestionKeys: readonly `passwordPolicy.strength.suggestions.${StrengthSuggestion}`[];
-  };
+  /**
+   * zxcvbn's estimate, worked out on first read (it is the costliest part of an evaluation, tens
+   * of milliseconds for a long phrase): with strength.minScore 0 it is guidance nobody on the
+   * submit path or the live checklist reads, so it is not computed there at all.
+   */
+  readonly strength: PolicyStrength;
+}
+
+/** The strength estimate of a result, as catalog keys. */
+export interface PolicyStrength {
+  readonly score: StrengthScore;
+  /** passwordPolicy.strength.scores.score0 … score4 */
+  readonly scoreKey: `passwordPolicy.strength.scores.score${StrengthScore}`;
+  readonly warningKey: `passwordPolicy.strength.warnings.${StrengthWarning}` | null;
+  readonly suggestionKeys: readonly `passwordPolicy.strength.suggestions.${StrengthSuggestion}`[];
 }
 
 /** AD complexity: characters from this many of the kinds below (Microsoft: "Password must meet complexity requirements"). */
@@ -228,23 +236,37 @@ export function evaluatePasswordRules(password: string, context: PasswordContext
       word === undefined ? 'notCommonPattern' : 'notCommon',
     ),
   );
-  const strength = estimateStrength(analysed.join(''), ownWords);
+  const strength = lazyStrength(analysed.join(''), ownWords);
   if (settings.strength.minScore > 0) {
-    checks.push(
-      check('strength', strength.score >= settings.strength.minScore, { score: strength.score, minScore: settings.strength.minScore }),
-    );
+    const { score } = strength();
+    checks.push(check('strength', score >= settings.strength.minScore, { score, minScore: settings.strength.minScore }));
   }
-  return {
-    ok: checks.every((c) => c.passed),
-    checks,
-    length,
-    strength: {
-      score: strength.score,
-      scoreKey: `passwordPolicy.strength.scores.score${strength.score}`,
-      warningKey: strength.warning === null ? null : `passwordPolicy.strength.warnings.${strength.warning}`,
-      suggestionKeys: strength.suggestions.map((s) => `passwordPolicy.strength.suggestions.${s}` as const),
-    },
+  return withLazyStrength({ ok: checks.every((c) => c.passed), checks, length }, strength);
+}
+
+/** The estimate of one password, computed at most once and only when asked for. */
+function lazyStrength(password: string, ownWords: readonly string[]): () => PolicyStrength {
+  let estimate: PolicyStrength | undefined;
+  let input = password;
+  return () => {
+    if (estimate === undefined) {
+      const { score, warning, suggestions } = estimateStrength(input, ownWords);
+      // The closure need not hold the password once the estimate is made.
+      input = '';
+      estimate = {
+        score,
+        scoreKey: `passwordPolicy.strength.scores.score${score}`,
+        warningKey: warning === null ? null : `passwordPolicy.strength.warnings.${warning}`,
+        suggestionKeys: suggestions.map((s) => `passwordPolicy.strength.suggestions.${s}` as const),
+      };
+    }
+    return estimate;
   };
+}
+
+/** A result whose `strength` runs the estimate on first read (enumerable, so logging or spreading a result still shows it). */
+function withLazyStrength(result: Omit<PolicyResult, 'strength'>, strength: () => PolicyStrength): PolicyResult {
+  return Object.defineProperty({ ...result }, 'strength', { get: strength, enumerable: true }) as PolicyResult;
 }
 
 /**
@@ -262,7 +284,8 @@ export async function evaluatePassword(password: string, context: PasswordContex
   const checks = [...result.checks];
   const at = checks.findIndex((c) => c.rule === 'strength');
   checks.splice(at === -1 ? checks.length : at, 0, check('notBreached', longEnough && !breached, {}));
-  return { ...result, checks, ok: checks.every((c) => c.passed) };
+  // Not a spread of `result`: that would read `strength` and run the estimate nobody asked for.
+  return withLazyStrength({ ok: checks.every((c) => c.passed), checks, length: result.length }, () => result.strength);
 }
 
 /** The failed checks of a result, for the refusal message of a form. */

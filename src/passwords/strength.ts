@@ -70,6 +70,13 @@ export interface StrengthEstimate {
 export const strengthInputLimit = 64;
 
 let factory: ZxcvbnFactory | undefined;
+/** Estimates made by this process (tests and benchmarks check that the costly estimate runs only when needed). */
+let estimatesMade = 0;
+
+/** How many estimates this process has made so far. */
+export function strengthEstimateCount(): number {
+  return estimatesMade;
+}
 
 // Built on first use: loading the dictionaries takes a noticeable moment, and most processes
 // (CLI commands, tests of other parts) never estimate a password.
@@ -98,6 +105,7 @@ const isSuggestion = (value: unknown): value is StrengthSuggestion => (strengthS
  */
 export function estimateStrength(password: string, personalWords: readonly string[] = []): StrengthEstimate {
   const input = Array.from(password).slice(0, strengthInputLimit).join('');
+  estimatesMade++;
   const result = estimator().check(input, [...personalWords]);
   return {
     score: result.score as StrengthScore,

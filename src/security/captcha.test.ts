@@ -1,16 +1,20 @@
 // The proof-of-work captcha against a real SQLite store: a solved challenge is accepted once,
-// a replay, an expired, a tampered, an unsolved and a malformed payload are refused.
+// a replay, an expired, a tampered, an unsolved and a malformed payload are refused; and the
+// synchronous check agrees with altcha-lib's own verifySolution.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { verifySolution } from 'altcha-lib';
+import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { ManualClock } from '../domain/clock.ts';
 import { migrateToLatest, openDatabase } from '../store/database.ts';
 import { KyselyResetFlowStore } from '../store/kysely-reset-flow-store.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
 import { ProofOfWorkCaptcha, solveCaptchaChallenge } from './captcha.ts';
+import { hmacSha256 } from './tokens.ts';
 
 describe('proof-of-work captcha', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nyckel-captcha-'));
@@ -71,5 +75,34 @@ describe('proof-of-work captcha', () => {
     assert.equal(await captcha.verifyAndConsume(''), 'missing');
     // The untouched payload is still good (the refusals above consumed nothing).
     assert.equal(await captcha.verifyAndConsume(encode(payload)), 'ok');
+  });
+
+  test('the check agrees with altcha-lib’s verifySolution, payload by payload', async () => {
+    const secret = (await store.getSetting('reset.captcha_key')) as string;
+    const library = async (p: { challenge: never; solution: never }) =>
+      (
+        await verifySolution({
+          challenge: p.challenge,
+          solution: p.solution,
+          deriveKey,
+          hmacSignatureSecret: hmacSha256(secret, 'altcha-signature'),
+          hmacKeySignatureSecret: hmacSha256(secret, 'altcha-key-signature'),
+        })
+      ).verified;
+    const variants: [string, (p: ReturnType<typeof decode>) => unknown][] = [
+      ['as solved', (p) => p],
+      ['another salt', (p) => ({ ...p, challenge: { ...p.challenge, parameters: { ...p.challenge.parameters, salt: '00'.repeat(16) } } })],
+      ['another signature', (p) => ({ ...p, challenge: { ...p.challenge, signature: 'ab'.repeat(32) } })],
+      ['another key', (p) => ({ ...p, solution: { ...p.solution, derivedKey: `${p.solution.derivedKey.slice(0, -2)}00` } })],
+      ['an upper-case key', (p) => ({ ...p, solution: { ...p.solution, derivedKey: p.solution.derivedKey.toUpperCase() } })],
+      ['a negative counter', (p) => ({ ...p, solution: { ...p.solution, counter: -1 } })],
+      ['a fractional counter', (p) => ({ ...p, solution: { ...p.solution, counter: 1.5 } })],
+    ];
+    for (const [name, change] of variants) {
+      const changed = change(decode(await solveCaptchaChallenge(await captcha.createChallenge())));
+      const expected = (await library(changed as never)) ? 'ok' : 'invalid';
+      assert.equal(await captcha.verifyAndConsume(encode(changed)), expected, name);
+      if (name === 'as solved') assert.equal(expected, 'ok');
+    }
   });
 });

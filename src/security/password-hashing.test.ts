@@ -1,11 +1,11 @@
 // Tests for argon2id password hashing: format and parameters, verification, malformed hashes,
-// the dummy verify for unknown accounts, and rehash detection.
+// the dummy verify for unknown accounts, rehash detection, and the limit on computations at once.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { configSchema } from '../config/schema.ts';
-import { dummyVerify, hashPassword, needsRehash, verifyPassword } from './password-hashing.ts';
+import { argon2Activity, argon2Concurrency, dummyVerify, hashPassword, needsRehash, verifyPassword } from './password-hashing.ts';
 
 const cheap = { memoryKiB: 8192, iterations: 1, parallelism: 1 };
 
@@ -120,5 +120,53 @@ describe('needsRehash', () => {
     assert.equal(needsRehash(await argon2Hash('x', { ...options, algorithm: 0 as never }), cheap), true);
     assert.equal(needsRehash('garbage', cheap), true);
     assert.equal(needsRehash('', cheap), true);
+  });
+});
+
+describe('computations at once', () => {
+  test('never more than argon2Concurrency, the rest wait their turn, and every answer is right', async () => {
+    assert.ok(argon2Concurrency >= 1);
+    const stored = await hashPassword('Rätt lösenord 2026', cheap);
+    const before = argon2Activity();
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, argon2Activity().running);
+    }, 1);
+    const n = argon2Concurrency * 4;
+    const work = [
+      ...Array.from({ length: n }, (_, i) => hashPassword(`lösenord ${i}`, cheap)),
+      ...Array.from({ length: n }, (_, i) => verifyPassword(stored, i % 2 === 0 ? 'Rätt lösenord 2026' : 'fel')),
+    ];
+    const queued = argon2Activity().queued;
+    const results = await Promise.all(work);
+    clearInterval(watch);
+    assert.equal(queued, 2 * n - argon2Concurrency, 'all but the first ones waited');
+    assert.ok(most <= argon2Concurrency, `at most ${argon2Concurrency} at once, saw ${most}`);
+    assert.deepEqual(
+      results.slice(n),
+      Array.from({ length: n }, (_, i) => i % 2 === 0),
+    );
+    const after = argon2Activity();
+    assert.deepEqual({ running: after.running, queued: after.queued }, { running: 0, queued: 0 });
+    assert.equal(after.hashes - before.hashes, n);
+    assert.equal(after.verifies - before.verifies, n);
+  });
+
+  test('leaves libuv threads free: other pool work does not wait behind queued hashes', async () => {
+    const costly = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
+    let hashesDone = 0;
+    const hashes = Array.from({ length: argon2Concurrency * 6 }, (_, i) =>
+      hashPassword(`lösenord ${i}`, costly).then(() => {
+        hashesDone++;
+      }),
+    );
+    // WebCrypto's digest runs on the same thread pool as argon2 (so does a captcha's HMAC).
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode('ett jobb i trådpoolen'));
+    const doneWhenDigestReturned = hashesDone;
+    await Promise.all(hashes);
+    assert.ok(
+      doneWhenDigestReturned < argon2Concurrency * 3,
+      `the digest came back after ${doneWhenDigestReturned} of ${hashes.length} hashes (it must not queue behind them)`,
+    );
   });
 });

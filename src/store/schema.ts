@@ -11,6 +11,8 @@ export interface AccountsTable {
   email: string | null;
   display_name: string;
   department: string | null;
+  /** The department NFC-normalised, trimmed and lower-cased (migration 0007): what listing by department compares. */
+  department_key: string | null;
   /** E.164 */
   mobile: string | null;
   privileged: number;
@@ -21,6 +23,14 @@ export interface AccountsTable {
   failed_attempts: number;
   locked_until: number | null;
   created_at: number;
+}
+
+/** Embedded-directory group membership (migration 0007): the name as given, compared by its key. */
+export interface AccountGroupsTable {
+  account_id: string;
+  group_name: string;
+  /** The name NFC-normalised, trimmed and lower-cased. */
+  group_key: string;
 }
 
 export interface PasswordHistoryTable {
@@ -200,8 +210,79 @@ export interface CaptchaUsesTable {
   expires_at: number;
 }
 
+/** Expiry reminders sent (migration 0009): one per account, expiry date and threshold; the key makes each a one-time claim. */
+export interface ExpiryRemindersSentTable {
+  account_id: string;
+  expires_at: number;
+  days_before: number;
+  sent_at: number;
+}
+
+/** Leak-response campaigns (migration 0008). Channels and reminder days are JSON arrays. */
+export interface CampaignsTable {
+  id: string;
+  title: string;
+  deadline: number;
+  target_kind: string;
+  target_value: string | null;
+  list_entries: number | null;
+  message: string | null;
+  channels: string;
+  reminder_days: string;
+  deadline_action: string;
+  status: string;
+  created_by: string;
+  created_at: number;
+  started_by: string | null;
+  started_at: number | null;
+  resolve_cursor: string | null;
+  members_resolved_at: number | null;
+  all_notified_at: number | null;
+  deadline_action_at: number | null;
+  completed_at: number | null;
+  cancelled_at: number | null;
+  refresh_cursor: string | null;
+  last_snapshot_at: number | null;
+}
+
+/** One account in a campaign and the step it has reached (each step a conditional UPDATE). */
+export interface CampaignMembersTable {
+  campaign_id: string;
+  account_id: string;
+  username: string;
+  display_name: string;
+  department: string | null;
+  state: string;
+  marked_at: number | null;
+  notified_at: number | null;
+  notify_outcome: string | null;
+  changed_at: number | null;
+  locked: Generated<number>;
+  skipped_reason: string | null;
+}
+
+/** Campaign reminders sent: the key makes each (campaign, account, threshold) a one-time claim. */
+export interface CampaignRemindersSentTable {
+  campaign_id: string;
+  account_id: string;
+  days_before: number;
+  sent_at: number;
+  outcome: string;
+}
+
+/** Campaign progress over time, for the chart. */
+export interface CampaignSnapshotsTable {
+  campaign_id: string;
+  taken_at: number;
+  total: number;
+  changed: number;
+  pending: number;
+  locked: number;
+}
+
 export interface Database {
   accounts: AccountsTable;
+  account_groups: AccountGroupsTable;
   password_history: PasswordHistoryTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
@@ -219,4 +300,9 @@ export interface Database {
   reset_flows: ResetFlowsTable;
   reset_code_sends: ResetCodeSendsTable;
   captcha_uses: CaptchaUsesTable;
+  expiry_reminders_sent: ExpiryRemindersSentTable;
+  campaigns: CampaignsTable;
+  campaign_members: CampaignMembersTable;
+  campaign_reminders_sent: CampaignRemindersSentTable;
+  campaign_snapshots: CampaignSnapshotsTable;
 }

@@ -3,6 +3,8 @@
 
 import { Hono } from 'hono';
 import type { Services } from '../app/services.ts';
+import { staffZoneGuard } from './admin/staff-access.tsx';
+import { registerStaffRoutes } from './admin/staff-routes.tsx';
 import type { WebEnv } from './context.ts';
 import { csrfFailedPage, methodNotAllowedPage, notFoundPage, payloadTooLargePage, serverErrorPage } from './error-responses.tsx';
 import { accessLog } from './middleware/access-log.ts';
@@ -45,6 +47,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<We
   app.use('*', language(config.i18n.defaultLanguage));
   app.use('*', bodyLimit(config.server.bodyLimitBytes, payloadTooLargePage));
   app.use('*', loadSession());
+  // The staff area answers only inside admin.zones: before CSRF and routes, so nothing there is reachable from outside.
+  app.use('*', staffZoneGuard());
   const routes = new RouteTable(app);
   app.use(
     '*',
@@ -65,6 +69,7 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<We
   registerPasskeyRoutes(routes);
   registerResetRoutes(routes);
   registerPasswordPolicyRoutes(routes);
+  registerStaffRoutes(routes);
   options.extraRoutes?.(routes);
 
   app.notFound((c) => {

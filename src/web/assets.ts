@@ -1,12 +1,18 @@
 // The one stylesheet, read once at start-up and served from /assets/app.css. Its link carries
 // a content hash so a new release is fetched at once while browsers may cache it for a day.
+// It is app.css followed by the other .css files in assets/ by name (one per area of the
+// portal, e.g. staff.css), so one request styles every page.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { sha256 } from '../security/tokens.ts';
 
-export const stylesheet = readFileSync(new URL('./assets/app.css', import.meta.url), 'utf8');
+const assetsDir = new URL('./assets/', import.meta.url);
+const areaStylesheets = readdirSync(assetsDir)
+  .filter((name) => name.endsWith('.css') && name !== 'app.css')
+  .sort();
+export const stylesheet = ['app.css', ...areaStylesheets].map((name) => readFileSync(new URL(name, assetsDir), 'utf8')).join('\n');
 export const stylesheetVersion = sha256(stylesheet).slice(0, 12);
 export const stylesheetHref = `/assets/app.css?v=${stylesheetVersion}`;
 

@@ -35,6 +35,7 @@ function unreachableDirectory(real: Directory): Directory {
     unlock: down,
     requireChange: down,
     listAccounts: down,
+    groupsOf: down,
     ping: down,
     close: () => real.close(),
   };

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { sha256 } from '../security/tokens.ts';
+import { lastSeenResolutionMs } from './session.ts';
 import { createTestContext, TEST_PASSWORD, TestBrowser, type TestContext } from './test-harness.ts';
 
 const MINUTE = 60_000;
@@ -99,6 +100,42 @@ describe('sessions', () => {
     assert.equal(res.status, 303);
     assert.equal(res.location, '/sign-in');
     assert.equal((await ctx.services.store.db.selectFrom('sessions').selectAll().execute()).length, 0);
+  });
+
+  it('writes last-seen at most once a minute, and still ends a session idle for the timeout, never later', async () => {
+    const browser = new TestBrowser(ctx.app);
+    await browser.signIn('anna.andersson', TEST_PASSWORD);
+    const idHash = sha256(browser.cookies.get('nyckel_session') ?? '');
+    const lastSeen = async () => (await ctx.services.store.getSession(idHash))?.lastSeenAt.getTime();
+    assert.equal(lastSeenResolutionMs(30), MINUTE);
+    assert.equal(lastSeenResolutionMs(5), 30_000, 'a tenth of a short idle timeout');
+
+    const start = ctx.clock.now().getTime();
+    ctx.clock.advance(MINUTE + 1000);
+    assert.equal((await browser.get('/account')).status, 200);
+    const written = ctx.clock.now().getTime();
+    assert.equal(await lastSeen(), written, 'more than a minute stale: written');
+    for (const step of [10_000, 20_000, 25_000]) {
+      ctx.clock.advance(step);
+      assert.equal((await browser.get('/account')).status, 200);
+      assert.equal(await lastSeen(), written, 'within the minute: not written again');
+    }
+    assert.ok(written > start);
+    // Idle for the whole timeout after the last page view: the session ends (it may end up to a
+    // minute sooner than the exact timeout after the last view, never later).
+    ctx.clock.advance(30 * MINUTE - 55_000);
+    const res = await browser.get('/account');
+    assert.equal(res.status, 303);
+    assert.equal(res.location, '/sign-in');
+  });
+
+  it('keeps a session in use for hours of requests a few seconds apart (the stored time keeps up)', async () => {
+    const browser = new TestBrowser(ctx.app);
+    await browser.signIn('anna.andersson', TEST_PASSWORD);
+    for (let seconds = 0; seconds < 100 * 60; seconds += 45) {
+      ctx.clock.advance(45_000);
+      assert.equal((await browser.get('/account')).status, 200, `after ${seconds + 45} s`);
+    }
   });
 
   it('ends a session at the absolute timeout however active', async () => {

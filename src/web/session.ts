@@ -168,6 +168,14 @@ function parseData(raw: Record<string, unknown>): SessionData | null {
   return data;
 }
 
+/**
+ * How stale the stored last-seen time may get before a request writes it again: a minute, or a
+ * tenth of the idle timeout when that is shorter, so a short timeout is not cut by much.
+ */
+export function lastSeenResolutionMs(idleMinutes: number): number {
+  return Math.min(MINUTE, (idleMinutes * MINUTE) / 10);
+}
+
 /** Loads the session named by the cookie (or none), applying the timeouts. */
 export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | null> {
   const { store, clock, config } = c.var.services;
@@ -197,7 +205,12 @@ export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | n
     c.var.log.info({ reason: data === null ? 'bad_data' : isIdle ? 'idle' : isTooOld ? 'absolute' : 'pending_expired' }, 'session ended');
     return null;
   }
-  await store.touchSession(idHash, new Date(now));
+  // Last-seen is written at most once a minute, not on every request (a write per page view was a
+  // good share of the database work under load). The idle timeout is counted from the written
+  // time, so a session can end up to that minute early, never late (OWASP: idle timeout enforced).
+  if (now - record.lastSeenAt.getTime() >= lastSeenResolutionMs(config.sessions.idleMinutes)) {
+    await store.touchSession(idHash, new Date(now));
+  }
   return { idHash, accountId: record.accountId, data, createdAt: record.createdAt };
 }
 

@@ -68,6 +68,8 @@ export interface SambaDc {
   admin(): Promise<Client>;
   /** Creates a user in usersOu with the backend's own rules (password policy applies); returns its DN. */
   createUser(spec: TestUserSpec): Promise<string>;
+  /** Creates a global security group in CN=Users with these members (DNs of users or groups); returns its DN. */
+  createGroup(name: string, members: string[]): Promise<string>;
   /** Stops the samba process (by PID) but keeps the domain, so `start` brings the same DC back. */
   stopDaemon(): Promise<void>;
   startDaemon(): Promise<void>;
@@ -206,6 +208,17 @@ async function startSambaDc(): Promise<SambaDc> {
           new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [dn] }) }),
         ]);
       }
+      return dn;
+    },
+    async createGroup(name, members) {
+      const client = await dc.admin();
+      const dn = `CN=${escapeDnValue(name)},CN=Users,${SAMBA_BASE_DN}`;
+      const attributes = [
+        new Attribute({ type: 'objectClass', values: ['top', 'group'] }),
+        new Attribute({ type: 'sAMAccountName', values: [name] }),
+      ];
+      if (members.length > 0) attributes.push(new Attribute({ type: 'member', values: members }));
+      await client.add(dn, attributes);
       return dn;
     },
     stopDaemon,

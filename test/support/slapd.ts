@@ -27,6 +27,18 @@ export interface SlapdPolicy {
 
 export const defaultSlapdPolicy: SlapdPolicy = { maxFailure: 3, lockoutDuration: 0, inHistory: 3, minLength: 8, maxAge: 90 * 24 * 3600 };
 
+/**
+ * How slapd hashes the passwords it is given (`password-hash`): its default salted SHA-1, or
+ * argon2id through the argon2 module Debian's slapd ships (/usr/lib/ldap/argon2.so).
+ */
+export type SlapdPasswordHash = { scheme: '{SSHA}' } | { scheme: '{ARGON2}'; memoryKiB: number; iterations: number; parallelism: number };
+
+export interface SlapdOptions {
+  policy?: Partial<SlapdPolicy>;
+  /** Leave out for slapd's default ({SSHA}, nothing added to the configuration). */
+  passwordHash?: SlapdPasswordHash;
+}
+
 export interface SlapdUserSpec {
   username: string;
   email: string;
@@ -64,6 +76,11 @@ export interface Slapd {
   isRunning(): boolean;
   /** Creates a user as the rootdn; returns its DN. */
   createUser(spec: SlapdUserSpec): Promise<string>;
+  /**
+   * Creates a group in ou=groups as the rootdn (groupOfNames with `member`, or groupOfUniqueNames
+   * with `uniqueMember`); members are DNs of users or other groups. Returns its DN.
+   */
+  createGroup(name: string, members: string[], options?: { unique?: boolean }): Promise<string>;
   /** Runs `work` with a client bound as the rootdn (over ldap://, test only). */
   asRoot<T>(work: (client: Client) => Promise<T>): Promise<T>;
   /** Stops slapd (SIGTERM to its PID) and waits for it to exit; the data stays. */
@@ -77,7 +94,7 @@ export interface Slapd {
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
-export async function startSlapd(options: { policy?: Partial<SlapdPolicy> } = {}): Promise<Slapd> {
+export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   if (!existsSync(SLAPD)) throw new Error(`slapd is not installed (${SLAPD} is missing); install it with: ${INSTALL_HINT}`);
   installExitHook();
   const policy = { ...defaultSlapdPolicy, ...options.policy };
@@ -98,7 +115,7 @@ export async function startSlapd(options: { policy?: Partial<SlapdPolicy> } = {}
   try {
     makeCertificates(dir);
     mkdirSync(join(dir, 'db'));
-    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, names));
+    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, names, options.passwordHash));
     writeFileSync(join(dir, 'init.ldif'), initLdif(names, policy));
     execFileSync(SLAPD, ['-T', 'add', '-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'init.ldif')], { stdio: 'pipe' });
   } catch (error) {
@@ -198,6 +215,20 @@ export async function startSlapd(options: { policy?: Partial<SlapdPolicy> } = {}
       });
       return dn;
     },
+    async createGroup(name, members, options = {}) {
+      const dn = `cn=${name},ou=groups,${names.baseDn}`;
+      // Both classes require at least one member; a group with none gets the rootdn, like domain-admins.
+      const values = members.length > 0 ? members : [names.rootDn];
+      await asRoot((client) =>
+        client.add(
+          dn,
+          options.unique
+            ? { objectClass: 'groupOfUniqueNames', cn: name, uniqueMember: values }
+            : { objectClass: 'groupOfNames', cn: name, member: values },
+        ),
+      );
+      return dn;
+    },
     async stop() {
       await stop();
     },
@@ -226,7 +257,18 @@ type Names = Pick<
   | 'rootPassword'
 >;
 
-function slapdConf(dir: string, n: Names): string {
+/** The lines that choose how slapd hashes new passwords; none for its default. */
+function passwordHashConf(hash: SlapdPasswordHash | undefined): string {
+  if (hash === undefined) return '';
+  if (hash.scheme === '{SSHA}') return 'password-hash {SSHA}\n';
+  const { memoryKiB, iterations, parallelism } = hash;
+  for (const value of [memoryKiB, iterations, parallelism]) {
+    if (!Number.isInteger(value) || value < 1) throw new Error(`argon2 parameters must be whole numbers of at least 1, got ${value}`);
+  }
+  return `moduleload argon2.la m=${memoryKiB} t=${iterations} p=${parallelism}\npassword-hash {ARGON2}\n`;
+}
+
+function slapdConf(dir: string, n: Names, hash?: SlapdPasswordHash): string {
   return `# Throwaway slapd for Nyckel's tests.
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -235,7 +277,7 @@ include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb.la
 moduleload ppolicy.la
-pidfile ${dir}/slapd.pid
+${passwordHashConf(hash)}pidfile ${dir}/slapd.pid
 argsfile ${dir}/slapd.args
 TLSCACertificateFile ${dir}/ca.pem
 TLSCertificateFile ${dir}/server.pem
@@ -250,6 +292,7 @@ rootpw ${n.rootPassword}
 directory ${dir}/db
 index objectClass eq
 index uid,mail eq
+index member,uniqueMember eq
 
 overlay ppolicy
 ppolicy_default "${n.policyDn}"
@@ -278,6 +321,10 @@ access to dn.subtree="${n.peopleDn}"
 access to dn.subtree="ou=policies,${n.baseDn}"
   by dn.exact="${n.serviceDn}" read
   by dn.exact="${n.readerDn}" read
+  by * none
+# The naming context's own entry: groups are searched from it (they live beside ou=people).
+access to dn.base="${n.baseDn}" attrs=entry
+  by dn.exact="${n.serviceDn}" read
   by * none
 access to dn.subtree="ou=groups,${n.baseDn}"
   by dn.exact="${n.serviceDn}" read

@@ -116,6 +116,11 @@ directoryContract('Active Directory (Samba AD DC)', async () => {
       assert.ok(account !== null);
       return account;
     },
+    async createGroup(name, members) {
+      return await dc.createGroup(name, [...members.accounts.map((a) => a.id), ...(members.groups ?? [])]);
+    },
+    hasNestedGroups: true,
+    unknownGroup: `CN=No Such Group ${run},CN=Users,${dc.baseDn}`,
     lockoutThreshold: SAMBA_POLICY.lockoutThreshold,
     now: () => new Date(),
     passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -13,7 +13,7 @@ import { systemClock } from '../../domain/clock.ts';
 import { NyckelError } from '../../domain/errors.ts';
 import { type Argon2Params, hashPassword, verifyPassword } from '../../security/password-hashing.ts';
 import type { Database } from '../../store/schema.ts';
-import type { AccountPage, AccountState, AuthenticationResult, Directory, DirectoryAccount } from '../directory.ts';
+import type { AccountPage, AccountState, AuthenticationResult, Directory, DirectoryAccount, ListAccountsOptions } from '../directory.ts';
 import { AccountWriteLock } from '../ldap/account-write-lock.ts';
 import type { LdapSettings } from '../ldap/ldap-config.ts';
 import { type LdapConnection, LdapConnectionPool, type LdapPoolOptions } from '../ldap/ldap-connection.ts';
@@ -28,6 +28,7 @@ import {
   orFilter,
   presenceFilter,
 } from '../ldap/ldap-filter.ts';
+import { departmentFilterValue, groupDnFilterValue, groupSearchBase } from '../ldap/ldap-groups.ts';
 import { PolicyHintsControl } from './ad-controls.ts';
 import { authenticationOutcomeOf, toActiveDirectoryError } from './ad-errors.ts';
 import { checkAdPassword, encodeUnicodePwd } from './ad-password.ts';
@@ -108,6 +109,7 @@ export class ActiveDirectory implements Directory {
   private readonly writes = new AccountWriteLock();
   private readonly userFilter: string | null;
   private domain: Promise<DomainFacts> | null = null;
+  private groupBase: Promise<string> | null = null;
   /** Moving average of a failed sign-in on a real account, in ms; null until one has been seen. */
   private typicalFailureMs: number | null = null;
 
@@ -171,18 +173,27 @@ export class ActiveDirectory implements Directory {
     };
   }
 
-  async listAccounts(options: { pageSize: number; cursor?: string | null }): Promise<AccountPage> {
+  async listAccounts(options: ListAccountsOptions): Promise<AccountPage> {
     const { pageSize } = options;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new NyckelError('invalid_input', `pageSize must be an integer from 1 to ${MAX_PAGE_SIZE}`);
     }
     const after = decodeCursor(options.cursor ?? null);
+    // A group or department no entry can have (`*`, `)(uid=*`, NUL, overlong) matches nothing: an empty page.
+    const group = options.group === undefined ? undefined : groupDnFilterValue(options.group);
+    const department = options.department === undefined ? undefined : departmentFilterValue(options.department);
+    if (group === null || department === null) return { accounts: [], nextCursor: null };
     const username = this.settings.attributes.username;
     // Keyset paging on the username, sorted by the DC (server-side sort, RFC 2891) with the same
     // collation as the >= filter, so pages neither skip nor repeat. AD's paged-results cookies
     // belong to one connection and can't be handed out as a cursor.
     const filters = [...(this.userFilter === null ? [] : [this.userFilter]), presenceFilter(username)];
     if (after !== null) filters.push(`(${assertAttributeName(username)}>=${escapeFilterValue(after)})`);
+    // Members through nested groups too (LDAP_MATCHING_RULE_IN_CHAIN); the DN is escaped like any value (RFC 4515).
+    if (group !== undefined) filters.push(`(memberOf:${IN_CHAIN}:=${escapeFilterValue(group)})`);
+    // AD's department is a case-insensitive Unicode string.
+    if (department !== undefined)
+      filters.push(`(${assertAttributeName(this.settings.attributes.department)}=${escapeFilterValue(department)})`);
     const entries = await this.pool.withService('list accounts', async ({ client }) => {
       const result = await client.search(
         this.settings.baseDn,
@@ -207,6 +218,32 @@ export class ActiveDirectory implements Directory {
     const page = accounts.slice(0, pageSize);
     const last = page.at(-1);
     return { accounts: page, nextCursor: accounts.length > pageSize && last !== undefined ? encodeCursor(last.username) : null };
+  }
+
+  /**
+   * The DNs of every group the account is a member of, nested membership included: one search
+   * with LDAP_MATCHING_RULE_IN_CHAIN over the naming context that holds the base DN. The primary
+   * group (Domain Users) is not a `member` value and is not listed.
+   */
+  async groupsOf(id: string): Promise<string[]> {
+    const found = await this.readEntry(id);
+    if (found === null) throw notFound(id);
+    return await this.pool.withService('read groups', async ({ client }) => {
+      this.groupBase ??= groupSearchBase(client, this.settings.baseDn, (dn) => dn.toLowerCase().replace(/\s*,\s*/g, ',')).catch(
+        (error: unknown) => {
+          this.groupBase = null;
+          throw error;
+        },
+      );
+      const base = await this.groupBase;
+      const result = await client.search(base, {
+        scope: 'sub',
+        filter: `(&(objectClass=group)(member:${IN_CHAIN}:=${escapeFilterValue(found.account.id)}))`,
+        attributes: ['1.1'],
+        paged: { pageSize: 500 },
+      });
+      return result.searchEntries.map((entry) => entry.dn);
+    });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { parsePhoneNumberInput } from '../../messaging/phone-number.ts';
+import { foldForComparison, groupNameProblem, MAX_GROUPS_PER_ACCOUNT } from './embedded-groups.ts';
 
 /** Counts Unicode code points (what PostgreSQL's varchar(n) counts), not UTF-16 units. */
 function codePoints(value: string): number {
@@ -89,6 +90,24 @@ export const newAccountSchema = z.strictObject(
         }),
     ),
     privileged: z.boolean('Privileged must be true or false.').default(false),
+    groups: z
+      .array(z.string('Group name must be text.'), 'Groups must be a list of group names.')
+      .max(MAX_GROUPS_PER_ACCOUNT, `An account can be given at most ${MAX_GROUPS_PER_ACCOUNT} groups.`)
+      .transform((names, ctx) => {
+        // Trimmed and NFC-normalised; one entry per group (names differing only in case are one group).
+        const kept = new Map<string, string>();
+        for (const raw of names) {
+          const name = raw.normalize('NFC').trim();
+          const problem = groupNameProblem(name);
+          if (problem !== null) {
+            ctx.addIssue({ code: 'custom', message: `${JSON.stringify(name.slice(0, 40))}: ${problem}` });
+            continue;
+          }
+          if (!kept.has(foldForComparison(name))) kept.set(foldForComparison(name), name);
+        }
+        return [...kept.values()];
+      })
+      .optional(),
   },
   { error: (issue) => (issue.code === 'unrecognized_keys' ? `Unknown field: ${issue.keys.join(', ')}.` : 'Expected an account.') },
 );

@@ -5,7 +5,7 @@
 //
 // Accepted files: UTF-8 (with or without a BOM, as Excel's "CSV UTF-8" writes it), comma or
 // semicolon separated (Swedish Excel uses ';'), header row with exactly the columns below in
-// any order.
+// any order, plus optionally `groups` (group names separated by `|`).
 
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
@@ -13,7 +13,9 @@ import { NyckelError } from '../../domain/errors.ts';
 import { type AccountInputProblem, parseNewAccount, type ValidNewAccount } from './account-input.ts';
 
 export const CSV_COLUMNS = ['username', 'email', 'display_name', 'department', 'mobile'] as const;
-type CsvColumn = (typeof CSV_COLUMNS)[number];
+/** Columns a file may have besides CSV_COLUMNS. `groups`: group names separated by `|`. */
+export const OPTIONAL_CSV_COLUMNS = ['groups'] as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number] | (typeof OPTIONAL_CSV_COLUMNS)[number];
 
 /** The sync parser holds the whole file in memory: keep it to what a municipality's staff list needs. */
 export const MAX_CSV_BYTES = 10 * 1024 * 1024;
@@ -25,6 +27,7 @@ const columnOfField: Record<string, CsvColumn> = {
   displayName: 'display_name',
   department: 'department',
   mobile: 'mobile',
+  groups: 'groups',
 };
 
 export interface CsvProblem {
@@ -145,6 +148,8 @@ export function planCsvImport(bytes: Uint8Array, existing: ExistingAccounts): Cs
       displayName: cells.display_name,
       department: cells.department,
       mobile: cells.mobile,
+      // An empty cell means no groups; empty names between separators ("a||b") are mistakes worth reporting.
+      groups: cells.groups === undefined || cells.groups.trim() === '' ? undefined : cells.groups.split('|'),
     });
     if (!parsed.ok) {
       for (const problem of parsed.problems) reject(line, columnName(problem), problem.message);
@@ -224,11 +229,11 @@ function detectDelimiter(text: string): ',' | ';' {
 function checkHeader(cells: string[]): { columns: CsvColumn[]; problems: CsvProblem[] } {
   const names = cells.map((c) => c.trim().toLowerCase());
   const problems: CsvProblem[] = [];
-  const known = new Set<string>(CSV_COLUMNS);
+  const known = new Set<string>([...CSV_COLUMNS, ...OPTIONAL_CSV_COLUMNS]);
   const unknown = names.filter((n) => !known.has(n));
   const missing = CSV_COLUMNS.filter((c) => !names.includes(c));
   const repeated = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-  const expected = `the header must have exactly the columns ${CSV_COLUMNS.join(', ')} (in any order)`;
+  const expected = `the header must have exactly the columns ${CSV_COLUMNS.join(', ')} (in any order), and may have ${OPTIONAL_CSV_COLUMNS.join(', ')}`;
   if (missing.length > 0)
     problems.push({
       line: 1,

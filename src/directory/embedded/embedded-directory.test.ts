@@ -15,6 +15,7 @@ import type { Database } from '../../store/schema.ts';
 import { directoryContract, rejectionOf, rejectsWith } from '../directory.contract.ts';
 import { normaliseSwedishMobile, parseNewAccount } from './account-input.ts';
 import { EmbeddedDirectory } from './embedded-directory.ts';
+import { addToGroup } from './embedded-groups.ts';
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -92,7 +93,7 @@ for (const backend of backends) {
       },
       async createAccount(spec) {
         const created = await directory.createAccount(
-          { username: spec.username, email: spec.email, displayName: spec.username },
+          { username: spec.username, email: spec.email, displayName: spec.username, department: spec.department },
           spec.password,
         );
         if (spec.mustChange) await directory.requireChange(created.id);
@@ -100,6 +101,18 @@ for (const backend of backends) {
         if (spec.disabled) await directory.setDisabled(created.id, true);
         return created;
       },
+      async createGroup(name, members) {
+        // A group exists through its members; the embedded directory has no groups in groups.
+        assert.equal(members.groups?.length ?? 0, 0, 'the embedded directory has no nested groups');
+        await addToGroup(
+          open.db,
+          name,
+          members.accounts.map((a) => a.id),
+        );
+        return name;
+      },
+      hasNestedGroups: false,
+      unknownGroup: 'Ingen sådan grupp',
       cleanup,
     };
   });

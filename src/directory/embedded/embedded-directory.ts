@@ -10,8 +10,17 @@ import { NyckelError } from '../../domain/errors.ts';
 import { dummyVerify, hashPassword, needsRehash, prepareDummyHash, verifyPassword } from '../../security/password-hashing.ts';
 import { randomId } from '../../security/tokens.ts';
 import type { AccountsTable, Database } from '../../store/schema.ts';
-import type { AccountPage, AccountState, AuthenticationResult, Directory, DirectoryAccount, PasswordRejection } from '../directory.ts';
+import type {
+  AccountPage,
+  AccountState,
+  AuthenticationResult,
+  Directory,
+  DirectoryAccount,
+  ListAccountsOptions,
+  PasswordRejection,
+} from '../directory.ts';
 import { type NewAccount, parseNewAccount, type ValidNewAccount } from './account-input.ts';
+import { filterKey, foldForComparison, groupNamesOf, insertMemberships, selectAccountPage } from './embedded-groups.ts';
 
 export type EmbeddedDirectorySettings = Config['directory']['embedded'];
 export type PasswordPolicySettings = Config['passwordPolicy'];
@@ -151,26 +160,29 @@ export class EmbeddedDirectory implements Directory {
     };
   }
 
-  async listAccounts(options: { pageSize: number; cursor?: string | null }): Promise<AccountPage> {
+  async listAccounts(options: ListAccountsOptions): Promise<AccountPage> {
     const { pageSize } = options;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw new NyckelError('invalid_input', `the page size must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
     }
     const after = options.cursor == null ? null : decodeCursor(options.cursor);
+    // A group or department no account can have (empty, NUL, overlong) matches nothing: an empty page, not an error.
+    const groupKey = filterKey(options.group);
+    const departmentKey = filterKey(options.department);
+    if (groupKey === null || departmentKey === null) return { accounts: [], nextCursor: null };
     // Keyset pagination on the unique username: stable while accounts are added or removed.
-    let query = this.#db
-      .selectFrom('accounts')
-      .selectAll()
-      .orderBy('username')
-      .limit(pageSize + 1);
-    if (after !== null) query = query.where('username', '>', after);
-    const rows = await query.execute();
+    const rows = await selectAccountPage(this.#db, { after, limit: pageSize + 1, groupKey, departmentKey });
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     return {
       accounts: page.map(toAccount),
       nextCursor: rows.length > pageSize && last !== undefined ? encodeCursor(last.username) : null,
     };
+  }
+
+  async groupsOf(id: string): Promise<string[]> {
+    if ((await this.#rowById(id)) === null) throw notFound(id);
+    return await groupNamesOf(this.#db, id);
   }
 
   // ---- Directory port: signing in ----
@@ -270,6 +282,7 @@ export class EmbeddedDirectory implements Directory {
         const first = conflicts[0];
         if (first !== undefined) throw first.error;
         await trx.insertInto('accounts').values(row).execute();
+        await insertMemberships(trx, [{ accountId: row.id, groups: parsed.value.groups ?? [] }]);
       });
     } catch (error) {
       if (isUniqueViolation(error))
@@ -325,8 +338,13 @@ export class EmbeddedDirectory implements Directory {
           });
         }
         for (let start = 0; start < valid.length; start += IMPORT_CHUNK) {
-          const chunk = valid.slice(start, start + IMPORT_CHUNK).map((account) => this.#newRow(account, null, now));
+          const accounts = valid.slice(start, start + IMPORT_CHUNK);
+          const chunk = accounts.map((account) => this.#newRow(account, null, now));
           await trx.insertInto('accounts').values(chunk).execute();
+          await insertMemberships(
+            trx,
+            chunk.map((row, i) => ({ accountId: row.id, groups: accounts[i]?.groups ?? [] })),
+          );
         }
       });
     } catch (error) {
@@ -344,6 +362,7 @@ export class EmbeddedDirectory implements Directory {
   async deleteAccount(id: string): Promise<void> {
     const deleted = await this.#db.transaction().execute(async (trx) => {
       await trx.deleteFrom('password_history').where('account_id', '=', id).execute();
+      await trx.deleteFrom('account_groups').where('account_id', '=', id).execute();
       const result = await trx.deleteFrom('accounts').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows);
     });
@@ -571,6 +590,7 @@ export class EmbeddedDirectory implements Directory {
       email: account.email ?? null,
       display_name: account.displayName,
       department: account.department ?? null,
+      department_key: account.department === undefined ? null : foldForComparison(account.department),
       mobile: account.mobile ?? null,
       privileged: account.privileged ? 1 : 0,
       disabled: 0,

@@ -39,6 +39,7 @@ after(async () => {
 
 directoryContract('OpenLDAP (slapd 2.5, ppolicy, LDAPS)', async () => {
   const slapd = await sharedSlapd();
+  let groupSerial = 0;
   const directory = new OpenLdapDirectory(settingsFor(slapd));
   return {
     directory,
@@ -48,6 +49,15 @@ directoryContract('OpenLDAP (slapd 2.5, ppolicy, LDAPS)', async () => {
       assert.ok(account !== null, 'the created account can be read back');
       return account;
     },
+    async createGroup(name, members) {
+      // Every other group as groupOfUniqueNames, so both group classes are exercised.
+      groupSerial += 1;
+      return await slapd.createGroup(name, [...members.accounts.map((a) => a.id), ...(members.groups ?? [])], {
+        unique: groupSerial % 2 === 0,
+      });
+    },
+    hasNestedGroups: true,
+    unknownGroup: `cn=no-such-group,ou=groups,${slapd.baseDn}`,
     lockoutThreshold: slapd.policy.maxFailure,
     now: () => new Date(),
     passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -316,6 +326,35 @@ describe('OpenLDAP adapter specifics', () => {
     // One write at a time: the reset that finished last is the password now, and no earlier one is.
     assert.equal((await directory.authenticate(u.spec.username, finished.at(-1) as string)).outcome, 'ok');
     assert.equal((await directory.authenticate(u.spec.username, finished.at(0) as string)).outcome, 'invalid');
+  });
+
+  test('groups in a cycle: members listed once, groups listed once, and both calls end', async () => {
+    const { dn } = await user();
+    const a = await slapd.createGroup(`cycle-a-${run}`, [dn]);
+    const b = await slapd.createGroup(`cycle-b-${run}`, [a], { unique: true });
+    // a ⊃ b ⊃ a: a directory may hold such a loop; following it must stop.
+    await slapd.asRoot((client) =>
+      client.modify(a, new Change({ operation: 'add', modification: new Attribute({ type: 'member', values: [b] }) })),
+    );
+    const members = await directory.listAccounts({ pageSize: 10, group: b });
+    assert.deepEqual(
+      members.accounts.map((m) => m.id),
+      [dn],
+    );
+    const groups = (await directory.groupsOf(dn)).map((g) => g.toLowerCase()).sort();
+    assert.deepEqual(groups, [a, b].map((g) => g.toLowerCase()).sort());
+  });
+
+  test('without read on the naming context entry, groupsOf says what to fix instead of "no such account"', async () => {
+    const { dn } = await user();
+    // The reader account may read people but not the base entry groups are searched from.
+    const reader = new OpenLdapDirectory(settingsFor(slapd, { bindDn: slapd.readerDn, bindPassword: slapd.readerPassword }));
+    try {
+      const error = await rejectsWith(reader.groupsOf(dn), 'directory_unavailable');
+      assert.match(error.message, /cannot read; give it read on that entry/);
+    } finally {
+      await reader.close();
+    }
   });
 
   test('listAccounts pages through every account under the base DN; a bad cursor is invalid_input', async () => {

@@ -7,13 +7,30 @@
 import { Attribute, Change, type Entry, PasswordPolicyControl } from 'ldapts';
 import { type Clock, systemClock } from '../../domain/clock.ts';
 import { isNyckelError, NyckelError } from '../../domain/errors.ts';
-import type { AccountPage, AccountState, AuthenticationResult, Directory, DirectoryAccount, PasswordRejection } from '../directory.ts';
+import type {
+  AccountPage,
+  AccountState,
+  AuthenticationResult,
+  Directory,
+  DirectoryAccount,
+  ListAccountsOptions,
+  PasswordRejection,
+} from '../directory.ts';
 import { normaliseSwedishMobile } from '../embedded/account-input.ts';
 import { AccountWriteLock } from './account-write-lock.ts';
 import type { LdapSettings } from './ldap-config.ts';
 import { type LdapConnection, LdapConnectionPool, type LdapPoolOptions } from './ldap-connection.ts';
 import { ldapResultCode, passwordRejectionOf, policyViolation, toDirectoryError } from './ldap-errors.ts';
-import { configuredFilter, equalityFilter, identifierFilter, normaliseIdentifier, orFilter } from './ldap-filter.ts';
+import { andFilter, configuredFilter, equalityFilter, identifierFilter, normaliseIdentifier, orFilter } from './ldap-filter.ts';
+import {
+  departmentFilterValue,
+  GROUPS_PER_SEARCH,
+  groupDnFilterValue,
+  groupSearchBase,
+  MAX_GROUP_DEPTH,
+  MAX_GROUPS_VISITED,
+  memberDn,
+} from './ldap-groups.ts';
 import { PASSWORD_MODIFY_OID, passwordModifyRequestValue } from './password-modify.ts';
 
 /** ppolicy's value of pwdAccountLockedTime for "locked by an administrator until unlocked by one". */
@@ -25,6 +42,8 @@ const DEFAULT_MAX_PASSWORD_LENGTH = 1024;
 const MAX_ID_LENGTH = 2048;
 
 const STATE_ATTRIBUTES = ['pwdAccountLockedTime', 'pwdChangedTime', 'pwdReset', 'pwdPolicySubentry'];
+/** The group classes whose members Nyckel follows (DNs in member / uniqueMember). */
+const GROUP_FILTER = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))';
 
 interface PasswordPolicy {
   maxAgeSeconds: number;
@@ -57,6 +76,7 @@ export class OpenLdapDirectory implements Directory {
   readonly #baseDnKey: string;
   readonly #policyCache = new Map<string, { policy: PasswordPolicy; readAt: number }>();
   readonly #logger: LdapPoolOptions['logger'];
+  #groupBase: Promise<string> | null = null;
 
   constructor(settings: LdapSettings, options: OpenLdapDirectoryOptions = {}) {
     this.#settings = settings;
@@ -230,28 +250,39 @@ export class OpenLdapDirectory implements Directory {
    * call (its cookie belongs to one connection), and the opaque cursor is the last DN returned, so a
    * page can be asked for on any connection or instance.
    */
-  async listAccounts(options: { pageSize: number; cursor?: string | null }): Promise<AccountPage> {
+  async listAccounts(options: ListAccountsOptions): Promise<AccountPage> {
     const { pageSize } = options;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
       throw new NyckelError('invalid_input', 'pageSize must be an integer from 1 to 1000');
     }
     const after = options.cursor == null ? null : decodeCursor(options.cursor);
-    const filter = this.#userFilter ?? '(objectClass=*)';
-    const result = await this.#pool
-      .withService('list accounts', (connection) =>
-        connection.client.search(this.#settings.baseDn, {
+    // A group or department no entry can have (`*`, `)(uid=*`, NUL, overlong) matches nothing: an empty page.
+    const group = options.group === undefined ? undefined : groupDnFilterValue(options.group);
+    const department = options.department === undefined ? undefined : departmentFilterValue(options.department);
+    if (group === null || department === null) return { accounts: [], nextCursor: null };
+    const filters = [this.#userFilter ?? '(objectClass=*)'];
+    // Escaped (RFC 4515); departmentNumber and ou compare case-insensitively (caseIgnoreMatch).
+    if (department !== undefined) filters.push(equalityFilter(this.#settings.attributes.department, department));
+    const filter = andFilter(filters);
+    const [result, members] = await this.#pool
+      .withService('list accounts', async (connection) => {
+        const result = await connection.client.search(this.#settings.baseDn, {
           scope: 'sub',
           filter,
           attributes: this.#accountAttributes(),
           paged: { pageSize: 500 },
-        }),
-      )
+        });
+        if (group === undefined) return [result, null] as const;
+        // Accounts are members, never groups to follow: one read per nested group, not per member.
+        const accountKeys = new Set(result.searchEntries.map((entry) => dnKey(entry.dn)));
+        return [result, await this.#memberKeys(connection, group, accountKeys)] as const;
+      })
       .catch((error: unknown) => {
         throw toDirectoryError('list accounts', error);
       });
     const accounts = result.searchEntries
       .map((entry) => ({ key: dnKey(entry.dn), entry }))
-      .filter(({ key }) => after === null || key > after)
+      .filter(({ key }) => (after === null || key > after) && (members === null || members.has(key)))
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const page = accounts.slice(0, pageSize);
     const last = page.at(-1);
@@ -259,6 +290,51 @@ export class OpenLdapDirectory implements Directory {
       accounts: page.map(({ entry }) => this.#toAccount(entry)),
       nextCursor: accounts.length > pageSize && last !== undefined ? encodeCursor(last.key) : null,
     };
+  }
+
+  /**
+   * The DNs of the groupOfNames / groupOfUniqueNames entries that have the account as a member,
+   * directly or through groups in groups (followed up to MAX_GROUP_DEPTH levels; a cycle ends
+   * where it started). Searched in the naming context that holds the base DN.
+   */
+  async groupsOf(id: string): Promise<string[]> {
+    const found = await this.#requireEntry(id);
+    return await this.#pool
+      .withService('read groups', async (connection) => {
+        const base = await this.#groupSearchBase(connection);
+        const seen = new Map<string, string>();
+        let frontier = [found.dn];
+        for (let depth = 0; depth < MAX_GROUP_DEPTH && frontier.length > 0 && seen.size < MAX_GROUPS_VISITED; depth++) {
+          const next: string[] = [];
+          for (let start = 0; start < frontier.length; start += GROUPS_PER_SEARCH) {
+            const dns = frontier.slice(start, start + GROUPS_PER_SEARCH);
+            // Every DN is escaped as a filter value (RFC 4515): a DN with `*` or `)` can't widen the search.
+            const memberOf = orFilter(dns.flatMap((dn) => [equalityFilter('member', dn), equalityFilter('uniqueMember', dn)]));
+            const result = await connection.client
+              .search(base, { scope: 'sub', filter: andFilter([GROUP_FILTER, memberOf]), attributes: ['1.1'], paged: { pageSize: 500 } })
+              .catch((error: unknown) => {
+                // slapd hides an entry the service account may not read as "no such object": say what to fix.
+                if (ldapResultCode(error) !== 32) throw error;
+                throw new NyckelError(
+                  'directory_unavailable',
+                  `groups are searched from ${base}, which the service account cannot read; give it read on that entry (docs/directory-openldap.md, Groups)`,
+                  { cause: error },
+                );
+              });
+            for (const entry of result.searchEntries) {
+              const key = dnKey(entry.dn);
+              if (seen.has(key) || seen.size >= MAX_GROUPS_VISITED) continue;
+              seen.set(key, entry.dn);
+              next.push(entry.dn);
+            }
+          }
+          frontier = next;
+        }
+        return [...seen.values()];
+      })
+      .catch((error: unknown) => {
+        throw toDirectoryError('read groups', error);
+      });
   }
 
   async ping(): Promise<void> {
@@ -274,6 +350,64 @@ export class OpenLdapDirectory implements Directory {
   }
 
   // --- reading entries ---
+
+  #groupSearchBase(connection: LdapConnection): Promise<string> {
+    this.#groupBase ??= groupSearchBase(connection.client, this.#settings.baseDn, dnKey).catch((error: unknown) => {
+      this.#groupBase = null;
+      throw error;
+    });
+    return this.#groupBase;
+  }
+
+  /**
+   * Keys (dnKey) of every DN that is a member of the group, directly or through nested groups
+   * (breadth first, at most MAX_GROUP_DEPTH levels and MAX_GROUPS_VISITED groups, cycle-safe).
+   * Empty for a DN that is no group. The caller keeps the ones that are accounts under the base DN
+   * (`accountKeys`, which are not read again as possible groups).
+   */
+  async #memberKeys(connection: LdapConnection, groupDn: string, accountKeys: ReadonlySet<string>): Promise<Set<string>> {
+    const members = new Set<string>();
+    const visited = new Set<string>();
+    let frontier = [groupDn];
+    for (let depth = 0; depth <= MAX_GROUP_DEPTH && frontier.length > 0; depth++) {
+      const next: string[] = [];
+      for (const dn of frontier) {
+        if (visited.has(dnKey(dn)) || visited.size >= MAX_GROUPS_VISITED) continue;
+        visited.add(dnKey(dn));
+        const group = await this.#readGroup(connection, dn);
+        if (group === null) continue;
+        for (const value of group) {
+          const key = dnKey(value);
+          if (members.has(key)) continue;
+          members.add(key);
+          // A member that is not one of the accounts may be a group: followed on the next level.
+          if (!accountKeys.has(key)) next.push(value);
+        }
+      }
+      frontier = next.filter((dn) => !visited.has(dnKey(dn)));
+    }
+    return members;
+  }
+
+  /** The member DNs of a group entry; null when the DN is no group (or doesn't exist). */
+  async #readGroup(connection: LdapConnection, dn: string): Promise<string[] | null> {
+    try {
+      const result = await connection.client.search(dn, { scope: 'base', filter: GROUP_FILTER, attributes: ['member', 'uniqueMember'] });
+      const entry = result.searchEntries[0];
+      if (entry === undefined) return null;
+      const values = (name: string) => {
+        const raw = Object.entries(entry).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+        const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+        return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
+      };
+      return [...values('member'), ...values('uniqueMember').map(memberDn)];
+    } catch (error) {
+      // noSuchObject, invalidDNSyntax, a referral (outside the server's suffixes): not a group here.
+      const code = ldapResultCode(error);
+      if (code === 32 || code === 34 || code === 10) return null;
+      throw error;
+    }
+  }
 
   #accountAttributes(): string[] {
     const a = this.#settings.attributes;

@@ -6,8 +6,10 @@
 //
 // No account enumeration: an unknown identifier, or an account without methods, gets a flow
 // like any other. The same work is done (the same queries, the same rate limits), codes are
-// sent in the background so a gateway's latency can't be timed, and nothing can ever verify.
+// sent in the background so a gateway's latency can't be timed, passkey options are the same
+// for everyone (reset-passkey.ts), and nothing can ever verify.
 
+import type { PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server';
 import type { Config } from '../../config/schema.ts';
 import type { AccountState, Directory, DirectoryAccount, PasswordRejection } from '../../directory/directory.ts';
 import type { Clock } from '../../domain/clock.ts';
@@ -19,7 +21,8 @@ import type { CaptchaCheck } from '../../security/captcha.ts';
 import { constantTimeEqual, randomId, randomToken, sha256 } from '../../security/tokens.ts';
 import type { AuditEventInput, Store } from '../../store/store.ts';
 import type { ResetFlowRecord, ResetFlowStore } from './reset-flow-store.ts';
-import { isResetMethod, type ResetEvent, type ResetMethod, type ResetState, transition } from './states.ts';
+import { type ResetPasskeys, resetPasskeyBindingKey } from './reset-passkey.ts';
+import { isResetMethod, type ResetCodeMethod, type ResetEvent, type ResetState, transition } from './states.ts';
 
 export const MAX_IDENTIFIER_LENGTH = 256;
 /** Longer than any password policy allows; a longer field is refused before any hashing. */
@@ -34,6 +37,8 @@ export interface ResetDeps {
   store: Pick<Store, 'hitRateLimit' | 'appendAudit' | 'deleteSessionsOfAccount'>;
   directory: Pick<Directory, 'findAccount' | 'getAccount' | 'readState' | 'setPassword' | 'unlock'>;
   securityInfo: Pick<SecurityInfo, 'listMethods' | 'sendCode' | 'verifySentCode' | 'verifyTotp' | 'verifyRecoveryCode'>;
+  /** Passkey options and assertions (reset-passkey.ts). */
+  passkeys: ResetPasskeys;
   captcha: { verifyAndConsume(payload: string): Promise<CaptchaCheck> };
   clock: Clock;
   logger: Logger;
@@ -49,6 +54,11 @@ export interface ResetDeps {
 export interface ResetRequest {
   ip: string;
   language: 'sv' | 'en';
+}
+
+/** A request that carries a WebAuthn answer: the origin of the page it came from is checked against the relying party's. */
+export interface ResetPasskeyRequest extends ResetRequest {
+  origin: string;
 }
 
 /** A live flow, as pages need it. */
@@ -83,7 +93,7 @@ export type StepOutcome =
   | { kind: 'advanced'; flow: ResetFlow }
   | { kind: 'dead'; reason: DeadFlowReason }
   | { kind: 'wrong_state'; flow: ResetFlow }
-  | { kind: 'invalid_input'; flow: ResetFlow; problem: 'method_missing' | 'code_missing' | 'action_missing' }
+  | { kind: 'invalid_input'; flow: ResetFlow; problem: 'method_missing' | 'code_missing' | 'credential_missing' | 'action_missing' }
   | { kind: 'code_wrong'; flow: ResetFlow; attemptsLeft: number }
   | { kind: 'password_problems'; flow: ResetFlow; problems: PasswordProblem[] };
 
@@ -215,51 +225,91 @@ export class ResetService {
   async verifyResetCode(token: string | undefined, codeInput: string, request: ResetRequest): Promise<StepOutcome> {
     return this.#step(token, async (flow) => {
       const state = flow.state;
-      if (state.step !== 'enter_code') return { kind: 'wrong_state', flow };
+      // A passkey is answered with an assertion (verifyResetPasskey), never with a typed code.
+      if (state.step !== 'enter_code' || state.method === 'passkey') return { kind: 'wrong_state', flow };
       const code = codeInput.replace(/[\s-]/g, '');
       if (code === '' || code.length > 64) return { kind: 'invalid_input', flow, problem: 'code_missing' };
       // An unknown account still asks the port, with an id nothing is registered under: the same work, never a match.
       const accountId = flow.accountId ?? `unknown:${flow.id}`;
       const ok = await this.#checkCode(accountId, state.method, state.sendId, code);
-      let accountState: AccountState | null = null;
-      if (ok && flow.accountId !== null) accountState = await this.#d.directory.readState(flow.accountId);
-      const verifiedOk = ok && flow.accountId !== null && accountState !== null && !accountState.isDisabled;
-      const reset = this.#d.config.reset;
-      const isPrivileged = accountState?.isPrivileged ?? false;
-      // Privileged accounts need two methods (or are refused): decided only once one method is proved, so the
-      // method page says nothing about the account to someone who can't verify.
-      const methodsRequired: 1 | 2 = isPrivileged ? 2 : reset.methodsRequired;
-      const next = this.#next(flow, {
-        type: 'code_checked',
-        ok: verifiedOk,
-        methodsRequired: isPrivileged && reset.privilegedAccounts === 'refuse' ? 1 : methodsRequired,
-        isRefused: isPrivileged && reset.privilegedAccounts === 'refuse',
-        isLocked: accountState?.isLocked ?? false,
-      });
-      if (next === null) return { kind: 'wrong_state', flow };
-      const advanced = await this.#advance(flow, next);
-      if (advanced === null) return { kind: 'dead', reason: 'used' };
+      return this.#settleCheck(flow, state, ok, request, {});
+    });
+  }
+
+  /**
+   * Step 2b for a passkey: the options for the page. The same for every account (no list of
+   * credentials); the challenge is bound to this row of the flow, so it can be answered only
+   * with this flow's cookie and only once.
+   */
+  async startResetPasskey(flow: ResetFlow): Promise<PublicKeyCredentialRequestOptionsJSON | null> {
+    if (flow.state.step !== 'enter_code' || flow.state.method !== 'passkey') return null;
+    return this.#d.passkeys.startAuthentication(resetPasskeyBindingKey(flow.id));
+  }
+
+  /** Step 2b for a passkey: the browser's assertion, verified against the flow's account only; a failure counts like a wrong code. */
+  async verifyResetPasskey(token: string | undefined, responseJson: string, request: ResetPasskeyRequest): Promise<StepOutcome> {
+    return this.#step(token, async (flow) => {
+      const state = flow.state;
+      if (state.step !== 'enter_code' || state.method !== 'passkey') return { kind: 'wrong_state', flow };
+      // Nothing posted (no script ran): nothing to check, and the challenge stays for a real answer.
+      if (responseJson.trim() === '') return { kind: 'invalid_input', flow, problem: 'credential_missing' };
+      // An unknown account is checked too, under an id no passkey is registered to: the same work, never a match.
+      const result = await this.#d.passkeys.verifyAuthentication(
+        { accountId: flow.accountId ?? `unknown:${flow.id}`, bindingKey: resetPasskeyBindingKey(flow.id), responseJson },
+        { requestOrigin: request.origin, ip: request.ip },
+      );
+      if (!result.ok) this.#d.logger.info({ reason: result.reason }, 'reset passkey refused');
+      const detail = result.ok ? { passkeyMethodId: result.methodId } : { reason: result.reason, ...result.detail };
+      return this.#settleCheck(flow, state, result.ok, request, detail);
+    });
+  }
+
+  /** After a code or passkey check: the next state (another method, refused, locked, new password, or counted as wrong), audited. */
+  async #settleCheck(
+    flow: ResetFlow,
+    state: Extract<ResetState, { step: 'enter_code' }>,
+    ok: boolean,
+    request: ResetRequest,
+    checkDetail: Record<string, unknown>,
+  ): Promise<StepOutcome> {
+    let accountState: AccountState | null = null;
+    if (ok && flow.accountId !== null) accountState = await this.#d.directory.readState(flow.accountId);
+    const verifiedOk = ok && flow.accountId !== null && accountState !== null && !accountState.isDisabled;
+    const reset = this.#d.config.reset;
+    const isPrivileged = accountState?.isPrivileged ?? false;
+    // Privileged accounts need two methods (or are refused): decided only once one method is proved, so the
+    // method page says nothing about the account to someone who can't verify.
+    const methodsRequired: 1 | 2 = isPrivileged ? 2 : reset.methodsRequired;
+    const next = this.#next(flow, {
+      type: 'code_checked',
+      ok: verifiedOk,
+      methodsRequired: isPrivileged && reset.privilegedAccounts === 'refuse' ? 1 : methodsRequired,
+      isRefused: isPrivileged && reset.privilegedAccounts === 'refuse',
+      isLocked: accountState?.isLocked ?? false,
+    });
+    if (next === null) return { kind: 'wrong_state', flow };
+    const advanced = await this.#advance(flow, next);
+    if (advanced === null) return { kind: 'dead', reason: 'used' };
+    await this.#audit({
+      type: 'reset.verify',
+      subject: flow.accountId,
+      ip: request.ip,
+      outcome: verifiedOk ? 'success' : 'failure',
+      detail: { ...checkDetail, flowId: advanced.id, method: state.method, next: next.step },
+    });
+    if (next.step === 'refused') {
       await this.#audit({
-        type: 'reset.verify',
+        type: 'reset.refused',
         subject: flow.accountId,
         ip: request.ip,
-        outcome: verifiedOk ? 'success' : 'failure',
-        detail: { flowId: advanced.id, method: state.method, next: next.step },
+        outcome: 'refused',
+        detail: { reason: 'privileged_account' },
       });
-      if (next.step === 'refused') {
-        await this.#audit({
-          type: 'reset.refused',
-          subject: flow.accountId,
-          ip: request.ip,
-          outcome: 'refused',
-          detail: { reason: 'privileged_account' },
-        });
-      }
-      if (next.step === 'enter_code') {
-        return { kind: 'code_wrong', flow: advanced, attemptsLeft: Math.max(0, reset.maxCodeAttempts - next.wrongAttempts) };
-      }
-      return { kind: 'advanced', flow: advanced };
-    });
+    }
+    if (next.step === 'enter_code') {
+      return { kind: 'code_wrong', flow: advanced, attemptsLeft: Math.max(0, reset.maxCodeAttempts - next.wrongAttempts) };
+    }
+    return { kind: 'advanced', flow: advanced };
   }
 
   /** Step 3 (locked accounts): unlock only, or go on to a new password. */
@@ -388,7 +438,7 @@ export class ResetService {
     return account;
   }
 
-  async #checkCode(accountId: string, method: ResetMethod, sendId: string | null, code: string): Promise<boolean> {
+  async #checkCode(accountId: string, method: ResetCodeMethod, sendId: string | null, code: string): Promise<boolean> {
     const info = this.#d.securityInfo;
     switch (method) {
       case 'totp':

@@ -4,8 +4,10 @@
 // can't skip a step.
 
 /** The methods a reset offers. The same list for everyone, so the page says nothing about the account. */
-export const resetMethods = ['totp', 'sms', 'email', 'recovery_code'] as const;
+export const resetMethods = ['passkey', 'totp', 'sms', 'email', 'recovery_code'] as const;
 export type ResetMethod = (typeof resetMethods)[number];
+/** The methods proved by typing a code (a passkey is proved by a WebAuthn assertion instead). */
+export type ResetCodeMethod = Exclude<ResetMethod, 'passkey'>;
 
 export function isResetMethod(value: unknown): value is ResetMethod {
   return typeof value === 'string' && (resetMethods as readonly string[]).includes(value);
@@ -14,7 +16,10 @@ export function isResetMethod(value: unknown): value is ResetMethod {
 export type ResetState =
   /** Pick a method to prove who you are (again, when two are required). */
   | { step: 'choose_method'; verified: ResetMethod[] }
-  /** A code is expected for `method` (sent in the background for sms / e-mail: `sendId`). */
+  /**
+   * A proof is expected for `method`: a code (sent in the background for sms / e-mail: `sendId`),
+   * or for a passkey a WebAuthn assertion, which is checked and counted exactly like a code.
+   */
   | { step: 'enter_code'; verified: ResetMethod[]; method: ResetMethod; sendId: string | null; wrongAttempts: number }
   /** Verified and locked: unlock only, or a new password. */
   | { step: 'choose_action' }
@@ -31,7 +36,7 @@ export type ResetEvent =
   | { type: 'method_chosen'; method: ResetMethod; sendId: string | null }
   | { type: 'back_to_methods' }
   /**
-   * A code was checked. On success the flow decides what comes next from what the directory
+   * A code (or a passkey's assertion) was checked. On success the flow decides what comes next from what the directory
    * says now: how many methods this account needs, whether it is refused or locked.
    */
   | { type: 'code_checked'; ok: boolean; methodsRequired: 1 | 2; isRefused: boolean; isLocked: boolean }

@@ -8,6 +8,9 @@ import * as m0003 from './0003-security-info.ts';
 import * as m0004 from './0004-reset-flows.ts';
 import * as m0005 from './0005-webauthn-challenges.ts';
 import * as m0006 from './0006-audit-chain.ts';
+import * as m0007 from './0007-account-groups.ts';
+import * as m0008 from './0008-campaigns.ts';
+import * as m0009 from './0009-expiry-reminders.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -25,6 +28,9 @@ const migrations: Record<string, MigrationModule> = {
   '0004-reset-flows': m0004,
   '0005-webauthn-challenges': m0005,
   '0006-audit-chain': m0006,
+  '0007-account-groups': m0007,
+  '0008-campaigns': m0008,
+  '0009-expiry-reminders': m0009,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -11,6 +11,8 @@ export function AccountPage(props: {
   passwordJustChanged: boolean;
   /** How many sign-in methods the account has registered. */
   methodCount: number;
+  /** The account holds a staff role and is on a network the staff area answers on. */
+  showStaffLink?: boolean;
 }) {
   const { t, account, state } = props;
   return (
@@ -70,6 +72,17 @@ export function AccountPage(props: {
           {t.securityInfo.accountLink}
         </a>
       </p>
+      {props.showStaffLink === true ? (
+        <>
+          <h2>{t.admin.title}</h2>
+          <p>{t.admin.staffLead}</p>
+          <p>
+            <a class="button button--secondary" href="/admin">
+              {t.admin.staffLink}
+            </a>
+          </p>
+        </>
+      ) : null}
     </>
   );
 }

@@ -1,12 +1,13 @@
 // The pages of the self-service reset: identify (with the proof-of-work check), choose a method,
-// enter the code, unlock or new password, and the endings (done with guidance, refused, failed,
-// expired). The method page is the same for every account: it names kinds, never targets, so it
-// says nothing about whether the account exists or what it has registered.
+// enter the code (or use a passkey), unlock or new password, and the endings (done with guidance,
+// refused, failed, expired). The method page is the same for every account: it names kinds, never
+// targets, so it says nothing about whether the account exists or what it has registered.
 
 import type { Child } from 'hono/jsx';
 import type { DeadFlowReason } from '../../flows/reset/flow.ts';
-import { type ResetMethod, resetMethods } from '../../flows/reset/states.ts';
+import { type ResetCodeMethod, type ResetMethod, resetMethods } from '../../flows/reset/states.ts';
 import type { Catalog, Language } from '../../i18n/catalog.ts';
+import { passkeyScriptHrefs } from '../assets.ts';
 import { CsrfField, ErrorSummary, type FieldError, TextField } from '../components/form-fields.tsx';
 import { CodeField } from './second-step-code-field.tsx';
 
@@ -121,7 +122,7 @@ export function ResetMethodPage(props: { t: Catalog; csrfToken: string; verified
   );
 }
 
-export function ResetCodePage(props: { t: Catalog; csrfToken: string; method: ResetMethod; errors: readonly FieldError[] }) {
+export function ResetCodePage(props: { t: Catalog; csrfToken: string; method: ResetCodeMethod; errors: readonly FieldError[] }) {
   const { t } = props;
   return (
     <>
@@ -141,13 +142,65 @@ export function ResetCodePage(props: { t: Catalog; csrfToken: string; method: Re
           {t.reset.verify}
         </button>
       </form>
-      <form method="post" action="/reset/other-method" class="inline-form">
+      <OtherMethodForm t={t} csrfToken={props.csrfToken} />
+    </>
+  );
+}
+
+/** The passkey button's id, so the error summary can lead back to it. */
+export const RESET_PASSKEY_BUTTON = 'passkey-verify';
+
+/**
+ * Confirm with a passkey: passkey.js reveals the form and runs the ceremony with the options in
+ * data-options (the same for every account). Without JavaScript the page says a passkey needs it;
+ * the way to another method is always there, outside the scripted part.
+ */
+export function ResetPasskeyPage(props: { t: Catalog; csrfToken: string; optionsJson: string; errors: readonly FieldError[] }) {
+  const { t } = props;
+  return (
+    <>
+      <ErrorSummary t={t} errors={props.errors} />
+      <h1>{t.reset.passkeyTitle}</h1>
+      <p class="lead">{t.reset.passkeyLead}</p>
+      <div class="notice" data-passkey-fallback>
+        <p data-passkey-fallback-text>{t.reset.passkeyNeedsJavaScript}</p>
+      </div>
+      <form
+        method="post"
+        action="/reset/passkey"
+        class="form"
+        novalidate
+        hidden
+        data-passkey="sign-in"
+        data-options={props.optionsJson}
+        data-msg-waiting={t.passkey.registerWaiting}
+        data-msg-cancelled={t.passkey.cancelled}
+        data-msg-already-on-device={t.passkey.failed}
+        data-msg-failed={t.passkey.failed}
+        data-msg-unsupported={t.reset.passkeyUnsupported}
+      >
         <CsrfField token={props.csrfToken} />
-        <button type="submit" class="link-button">
-          {t.reset.otherMethod}
+        <input type="hidden" name="credential" value="" />
+        <p class="passkey-status" role="status" data-passkey-status></p>
+        <button type="submit" class="button" id={RESET_PASSKEY_BUTTON}>
+          {t.reset.passkeyButton}
         </button>
       </form>
+      <OtherMethodForm t={t} csrfToken={props.csrfToken} />
+      <script src={passkeyScriptHrefs.webAuthnBrowser} defer></script>
+      <script src={passkeyScriptHrefs.page} defer></script>
     </>
+  );
+}
+
+function OtherMethodForm(props: { t: Catalog; csrfToken: string }) {
+  return (
+    <form method="post" action="/reset/other-method" class="inline-form">
+      <CsrfField token={props.csrfToken} />
+      <button type="submit" class="link-button">
+        {props.t.reset.otherMethod}
+      </button>
+    </form>
   );
 }
 

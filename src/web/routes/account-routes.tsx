@@ -10,6 +10,8 @@ import { isNyckelError } from '../../domain/errors.ts';
 import { MAX_PASSWORD_LENGTH } from '../../flows/sign-in/flow.ts';
 import type { Catalog } from '../../i18n/catalog.ts';
 import { describePolicyCheck, evaluatePassword, failedChecks, type PasswordContext, type PolicyResult } from '../../passwords/policy.ts';
+import { isInStaffZone } from '../admin/staff-access.tsx';
+import { anyStaffConfigured, staffRolesOf } from '../admin/staff-roles.ts';
 import type { FieldError } from '../components/form-fields.tsx';
 import type { WebEnv } from '../context.ts';
 import { tooManyRequestsPage } from '../error-responses.tsx';
@@ -123,6 +125,7 @@ export function registerAccountRoutes(routes: RouteTable): void {
         state={state}
         passwordJustChanged={passwordJustChanged}
         methodCount={(await c.var.services.securityInfo.listMethods(account.id)).length}
+        showStaffLink={await showStaffLink(c, account)}
       />,
     );
   });
@@ -246,4 +249,11 @@ export function registerAccountRoutes(routes: RouteTable): void {
     await store.appendAudit({ ...auditBase, outcome: 'success', detail: { otherSessionsEnded: Math.max(0, ended - 1) } }, clock.now());
     return c.redirect('/account', 303);
   });
+}
+
+/** The link to the staff area, for staff on a network where it answers (others would only meet a refusal). */
+async function showStaffLink(c: Context<WebEnv>, account: DirectoryAccount): Promise<boolean> {
+  const { config, directory } = c.var.services;
+  if (!anyStaffConfigured(config) || !isInStaffZone(c)) return false;
+  return (await staffRolesOf(config, account, (a) => directory.groupsOf(a.id))).size > 0;
 }

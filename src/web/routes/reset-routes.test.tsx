@@ -1,13 +1,18 @@
 // The reset pages driven in-process through the whole app: the journey with an authenticator
-// app and with SMS, unlock only, an expired and a must-change account, both languages, CSRF,
-// captcha replay, bad input, wrong codes, policy refusals, a replayed flow and a privileged account.
+// app, with SMS and with a passkey (a software authenticator), unlock only, an expired and a
+// must-change account, both languages, CSRF, captcha replay, bad input, wrong codes, another
+// account's passkey, policy refusals, a replayed flow and a privileged account.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { SoftAuthenticator } from '../../methods/soft-authenticator.test-support.ts';
 import { createTestContext, TEST_PASSWORD, TestBrowser, type TestContext } from '../test-harness.ts';
 import {
   addAuthenticator,
+  addPasskey,
   addPhone,
+  answerPasskeyPage,
+  passkeyOptionsOf,
   resetCodeFromOutbox,
   resetTestConfig,
   solveCaptchaFromPage,
@@ -75,7 +80,7 @@ describe('reset pages', () => {
     const methods = await browser.get('/reset/flow');
     assert.equal(methods.status, 200);
     assert.match(methods.body, /Bekräfta att det är du/);
-    for (const label of ['Autentiseringsapp', 'Mobiltelefon', 'Privat e-postadress', 'Reservkod'])
+    for (const label of ['Nyckel (passkey)', 'Autentiseringsapp', 'Mobiltelefon', 'Privat e-postadress', 'Reservkod'])
       assert.ok(methods.body.includes(label), label);
 
     assert.equal((await browser.post('/reset/method', { method: 'totp' })).status, 303);
@@ -269,6 +274,148 @@ describe('reset pages for a privileged account', () => {
       assert.doesNotMatch(again.body, /value="totp"/, 'the method already used is not offered again');
       await browser.post('/reset/method', { method: 'sms' });
       await browser.post('/reset/code', { code: await resetCodeFromOutbox(ctx) });
+      assert.match((await browser.get('/reset/flow')).body, /Välj ett nytt lösenord/);
+    } finally {
+      await ctx.close();
+    }
+  });
+});
+
+describe('reset pages with a passkey', () => {
+  let ctx: TestContext;
+  const annaKey = new SoftAuthenticator();
+  const boKey = new SoftAuthenticator();
+  let boId: string;
+
+  before(async () => {
+    ctx = await createTestContext(resetTestConfig());
+    await addPasskey(ctx, ctx.account.id, annaKey);
+    const bo = await ctx.services.embeddedDirectory?.createAccount(
+      { username: 'bo.berg', email: 'bo.berg@example.se', displayName: 'Bo Berg' },
+      TEST_PASSWORD,
+    );
+    assert.ok(bo);
+    boId = bo.id;
+    await addPasskey(ctx, boId, boKey);
+  });
+  after(() => ctx.close());
+
+  test('the journey with a passkey: the page, the assertion, a new password, audited', async () => {
+    const browser = new TestBrowser(ctx.app);
+    await startResetThroughPages(browser, 'anna.andersson');
+    const methods = await browser.get('/reset/flow');
+    assert.match(methods.body, /<button type="submit" name="method" value="passkey"[^>]*>Nyckel \(passkey\)<\/button>/);
+    assert.equal((await browser.post('/reset/method', { method: 'passkey' })).status, 303);
+    const page = await browser.get('/reset/flow');
+    assert.equal(page.status, 200);
+    assert.match(page.body, /<h1>Bekräfta med din nyckel \(passkey\)<\/h1>/);
+    // Without JavaScript: the explanation shows, the form is hidden, another way is always offered.
+    assert.match(page.body, /data-passkey-fallback-text="true">För att använda en nyckel \(passkey\) behöver webbläsaren JavaScript/);
+    assert.match(page.body, /<form method="post" action="\/reset\/passkey"[^>]*\bhidden\b/);
+    assert.match(page.body, /<form method="post" action="\/reset\/other-method"/);
+    assert.match(page.body, /<script src="\/assets\/passkey\.js\?v=[0-9a-f]{12}" defer=""><\/script>/);
+    const options = passkeyOptionsOf(page.body);
+    assert.deepEqual(options.allowCredentials, [], 'no credentials are listed');
+    assert.equal(options.userVerification, 'required');
+
+    const verified = await browser.post('/reset/passkey', { credential: await answerPasskeyPage(page.body, annaKey, ctx.account.id) });
+    assert.equal(verified.status, 303);
+    assert.match((await browser.get('/reset/flow')).body, /Välj ett nytt lösenord/);
+    const done = await browser.post('/reset/password', { 'new-password': NEW_PASSWORD, 'confirm-password': NEW_PASSWORD });
+    assert.equal(done.status, 303);
+    assert.match((await browser.get('/reset/flow')).body, /Ditt lösenord är bytt/);
+    assert.equal((await ctx.services.directory.authenticate('anna.andersson', NEW_PASSWORD)).outcome, 'ok');
+    const [verify] = await ctx.services.store.listAudit({ subject: ctx.account.id, type: 'reset.verify', limit: 1 });
+    assert.equal(verify?.outcome, 'success');
+    assert.equal(verify?.detail.method, 'passkey');
+  });
+
+  test("another account's passkey is refused with a clear message and counted; the page in English", async () => {
+    const browser = new TestBrowser(ctx.app);
+    await startResetThroughPages(browser, 'anna.andersson', 'en');
+    await browser.post('/reset/method', { method: 'passkey' });
+    const page = await browser.get('/reset/flow');
+    assert.match(page.body, /Confirm with your passkey/);
+    assert.match(page.body, /Passkeys need JavaScript in the browser/);
+    const refused = await browser.post('/reset/passkey', { credential: await answerPasskeyPage(page.body, boKey, boId) });
+    assert.equal(refused.status, 400);
+    assert.match(
+      refused.body,
+      /The passkey was not accepted\. Use a passkey that belongs to this account, or another way\. You have 4 tries left\./,
+    );
+    assert.match(refused.body, /href="#passkey-verify"/, 'the error summary leads to the button');
+    // A fresh challenge for the next try, and Anna's own passkey still works.
+    const retried = await browser.post('/reset/passkey', { credential: await answerPasskeyPage(refused.body, annaKey, ctx.account.id) });
+    assert.equal(retried.status, 303);
+    assert.match((await browser.get('/reset/flow')).body, /Choose a new password/);
+    const events = await ctx.services.store.listAudit({ subject: ctx.account.id, type: 'reset.verify', limit: 2 });
+    assert.deepEqual(
+      events.map((e) => [e.outcome, e.detail.method]),
+      [
+        ['success', 'passkey'],
+        ['failure', 'passkey'],
+      ],
+    );
+  });
+
+  test('an empty answer is asked for again; a typed code and a stale answer get nowhere', async () => {
+    const browser = new TestBrowser(ctx.app);
+    await startResetThroughPages(browser, 'anna.andersson');
+    await browser.post('/reset/method', { method: 'passkey' });
+    const page = await browser.get('/reset/flow');
+    const empty = await browser.post('/reset/passkey', { credential: '' });
+    assert.equal(empty.status, 400);
+    assert.match(empty.body, /Välj Använd nyckel \(passkey\) och följ anvisningarna från din enhet/);
+    const code = await browser.post('/reset/code', { code: '123456' });
+    assert.equal(code.status, 303, 'a code post at the passkey step only shows where the flow is');
+    assert.equal(code.location, '/reset/flow');
+    // The page was rendered again since the first GET: its challenge replaced the first one.
+    const stale = await browser.post('/reset/passkey', { credential: await answerPasskeyPage(page.body, annaKey, ctx.account.id) });
+    assert.equal(stale.status, 400);
+    assert.match(stale.body, /Nyckeln godtogs inte.*Du har 4 försök kvar/);
+  });
+
+  test('an unknown account gets the same passkey page, and no passkey verifies for it', async () => {
+    const normalise = (body: string) =>
+      body.replace(/name="_csrf" value="[^"]*"/g, '').replace(/&quot;challenge&quot;:&quot;[A-Za-z0-9_-]+&quot;/g, '');
+    const pages: string[] = [];
+    for (const identifier of ['anna.andersson', 'nobody.here@example.se']) {
+      const browser = new TestBrowser(ctx.app);
+      await startResetThroughPages(browser, identifier);
+      await browser.post('/reset/method', { method: 'passkey' });
+      const page = await browser.get('/reset/flow');
+      pages.push(normalise(page.body));
+      const answer = await browser.post('/reset/passkey', { credential: await answerPasskeyPage(page.body, annaKey, ctx.account.id) });
+      if (identifier !== 'anna.andersson') {
+        assert.equal(answer.status, 400);
+        assert.match(answer.body, /Nyckeln godtogs inte/);
+      }
+    }
+    assert.equal(pages[0], pages[1]);
+  });
+});
+
+describe('reset pages with a passkey for a privileged account', () => {
+  test('two methods when privilegedAccounts is two_methods: a passkey counts as one', async () => {
+    const ctx = await createTestContext(resetTestConfig({ reset: { privilegedAccounts: 'two_methods' } }));
+    try {
+      await ctx.services.embeddedDirectory?.setPrivileged(ctx.account.id, true);
+      const key = new SoftAuthenticator();
+      await addPasskey(ctx, ctx.account.id, key);
+      const secret = await addAuthenticator(ctx, ctx.account.id);
+      const browser = new TestBrowser(ctx.app);
+      await startResetThroughPages(browser, 'anna.andersson');
+      await browser.post('/reset/method', { method: 'passkey' });
+      const page = await browser.get('/reset/flow');
+      assert.equal(
+        (await browser.post('/reset/passkey', { credential: await answerPasskeyPage(page.body, key, ctx.account.id) })).status,
+        303,
+      );
+      const again = await browser.get('/reset/flow');
+      assert.match(again.body, /Bekräfta med ett sätt till/);
+      assert.doesNotMatch(again.body, /value="passkey"/, 'the passkey is not offered again');
+      await browser.post('/reset/method', { method: 'totp' });
+      await browser.post('/reset/code', { code: totpNow(secret, ctx.clock) });
       assert.match((await browser.get('/reset/flow')).body, /Välj ett nytt lösenord/);
     } finally {
       await ctx.close();

@@ -3,8 +3,8 @@
 // into pages and redirects, and serves the captcha's scripts from our own origin.
 //
 // Pages: GET/POST /reset (identify + captcha), GET /reset/flow (whatever step the flow is at),
-// POST /reset/method, /reset/code, /reset/other-method, /reset/action, /reset/password, and
-// /reset/password/check for the live checklist.
+// POST /reset/method, /reset/code, /reset/passkey, /reset/other-method, /reset/action,
+// /reset/password, and /reset/password/check for the live checklist.
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +21,9 @@ import {
   type StepOutcome,
 } from '../../flows/reset/flow.ts';
 import { createResetNotifier } from '../../flows/reset/reset-notification.ts';
+import { createResetPasskeys } from '../../flows/reset/reset-passkey.ts';
 import type { Catalog } from '../../i18n/catalog.ts';
+import { relyingPartyFor, SecurityMethodsPasskeyStore, WebauthnChallengeStore } from '../../methods/passkey.ts';
 import { listMethodRecords } from '../../methods/security-info-store.ts';
 import { describePolicyCheck, type PolicyResult } from '../../passwords/policy.ts';
 import { ProofOfWorkCaptcha } from '../../security/captcha.ts';
@@ -34,11 +36,13 @@ import { tooManyRequestsPage } from '../error-responses.tsx';
 import { field, readForm } from '../form.ts';
 import {
   type CaptchaAssets,
+  RESET_PASSKEY_BUTTON,
   ResetActionPage,
   ResetCodePage,
   ResetDonePage,
   ResetEndPage,
   ResetMethodPage,
+  ResetPasskeyPage,
   ResetPasswordPage,
   ResetStartPage,
 } from '../pages/reset-pages.tsx';
@@ -107,6 +111,12 @@ export function resetRuntime(services: Services): ResetRuntime {
     store,
     directory: services.directory,
     securityInfo: services.securityInfo,
+    passkeys: createResetPasskeys({
+      passkeys: new SecurityMethodsPasskeyStore(store.db, store.dialect, clock),
+      challenges: new WebauthnChallengeStore(store.db),
+      clock,
+      rp: relyingPartyFor(config),
+    }),
     captcha,
     clock,
     logger,
@@ -243,12 +253,21 @@ async function renderStep(
         { ...page, title: t.reset.methodTitle },
         <ResetMethodPage t={t} csrfToken={csrfToken} verified={state.verified} errors={errors} />,
       );
-    case 'enter_code':
+    case 'enter_code': {
+      if (state.method === 'passkey') {
+        const options = await resetRuntime(services).service.startResetPasskey(flow);
+        return renderPage(
+          c,
+          { ...page, title: t.reset.passkeyTitle },
+          <ResetPasskeyPage t={t} csrfToken={csrfToken} optionsJson={JSON.stringify(options)} errors={errors} />,
+        );
+      }
       return renderPage(
         c,
         { ...page, title: t.reset.codeTitle },
         <ResetCodePage t={t} csrfToken={csrfToken} method={state.method} errors={errors} />,
       );
+    }
     case 'choose_action':
       return renderPage(c, { ...page, title: t.reset.actionTitle }, <ResetActionPage t={t} csrfToken={csrfToken} errors={errors} />);
     case 'new_password': {
@@ -302,18 +321,24 @@ async function answerStep(c: Context<WebEnv>, outcome: StepOutcome): Promise<Res
     case 'wrong_state':
       return c.redirect('/reset/flow', 303);
     case 'invalid_input': {
-      const error: FieldError =
-        outcome.problem === 'method_missing'
-          ? { field: 'method', message: t.reset.methodMissing }
-          : outcome.problem === 'code_missing'
-            ? { field: 'code', message: t.reset.codeMissing }
-            : { field: 'action', message: t.reset.actionMissing };
-      return renderStep(c, outcome.flow, { errors: [error], status: 400 });
+      const errors: Record<typeof outcome.problem, FieldError> = {
+        method_missing: { field: 'method', message: t.reset.methodMissing },
+        code_missing: { field: 'code', message: t.reset.codeMissing },
+        credential_missing: { field: RESET_PASSKEY_BUTTON, message: t.reset.passkeyMissing },
+        action_missing: { field: 'action', message: t.reset.actionMissing },
+      };
+      return renderStep(c, outcome.flow, { errors: [errors[outcome.problem]], status: 400 });
     }
-    case 'code_wrong':
+    case 'code_wrong': {
       // The wrong try consumed the old state: the browser gets the successor's token with the error.
       setFlowCookie(c, outcome.flow);
-      return renderStep(c, outcome.flow, { errors: [{ field: 'code', message: t.reset.codeWrong(outcome.attemptsLeft) }], status: 400 });
+      // One message for every refused passkey (foreign, cloned, no PIN, too slow): the same answer whatever the account has.
+      const isPasskey = outcome.flow.state.step === 'enter_code' && outcome.flow.state.method === 'passkey';
+      const error: FieldError = isPasskey
+        ? { field: RESET_PASSKEY_BUTTON, message: t.reset.passkeyWrong(outcome.attemptsLeft) }
+        : { field: 'code', message: t.reset.codeWrong(outcome.attemptsLeft) };
+      return renderStep(c, outcome.flow, { errors: [error], status: 400 });
+    }
     case 'password_problems': {
       const policy = outcome.problems.find((p) => p.kind === 'policy');
       return renderStep(c, outcome.flow, {
@@ -363,6 +388,16 @@ export function registerResetRoutes(routes: RouteTable): void {
   routes.post('/reset/code', async (c) => {
     const form = await readForm(c);
     return answerStep(c, await resetRuntime(c.var.services).service.verifyResetCode(flowToken(c), field(form, 'code'), request(c)));
+  });
+
+  routes.post('/reset/passkey', async (c) => {
+    const form = await readForm(c);
+    // allowedOrigins[0] is the origin this request reached us at (scheme from a trusted proxy only).
+    const passkeyRequest = { ...request(c), origin: c.var.allowedOrigins[0] ?? '' };
+    return answerStep(
+      c,
+      await resetRuntime(c.var.services).service.verifyResetPasskey(flowToken(c), field(form, 'credential'), passkeyRequest),
+    );
   });
 
   routes.post('/reset/other-method', async (c) => answerStep(c, await resetRuntime(c.var.services).service.backToMethods(flowToken(c))));

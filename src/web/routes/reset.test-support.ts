@@ -1,10 +1,20 @@
 // Test support for the reset pages: solving the page's captcha the way the widget does, starting
 // a flow through the pages, and registering methods for an account directly through the
-// SecurityInfo port (codes from oathtool and the outbox).
+// SecurityInfo port (codes from oathtool and the outbox) or the passkey ceremony (a software
+// authenticator).
 
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../config/schema.ts';
 import type { ManualClock } from '../../domain/clock.ts';
+import {
+  finishPasskeyRegistration,
+  type PasskeyDeps,
+  relyingPartyFor,
+  SecurityMethodsPasskeyStore,
+  startPasskeyRegistration,
+  WebauthnChallengeStore,
+} from '../../methods/passkey.ts';
+import { b64url, type SoftAuthenticator } from '../../methods/soft-authenticator.test-support.ts';
 import { solveCaptchaChallenge } from '../../security/captcha.ts';
 import type { BrowserResponse, TestBrowser, TestContext } from '../test-harness.ts';
 import { settleResetWork } from './reset-routes.tsx';
@@ -74,4 +84,48 @@ export async function resetCodeFromOutbox(ctx: TestContext): Promise<string> {
 
 export function totpNow(secret: string, clock: ManualClock): string {
   return oathtoolCode(secret, clock);
+}
+
+/** The origin and rpId the in-process browser (TestBrowser) uses. */
+export const TEST_ORIGIN = 'http://localhost';
+
+function passkeyDepsOf(ctx: TestContext): PasskeyDeps {
+  const { store, clock, config, securityInfo } = ctx.services;
+  const records = new SecurityMethodsPasskeyStore(store.db, store.dialect, clock);
+  return {
+    passkeys: {
+      listPasskeys: (accountId) => records.listPasskeys(accountId),
+      updatePasskeyCounter: (accountId, methodId, counter, usedAt) => records.updatePasskeyCounter(accountId, methodId, counter, usedAt),
+      savePasskey: (accountId, passkey) => securityInfo.savePasskey(accountId, passkey, { ip: '127.0.0.1' }),
+    },
+    challenges: new WebauthnChallengeStore(store.db),
+    clock,
+    audit: store,
+    rp: relyingPartyFor(config),
+  };
+}
+
+/** Registers a passkey for the account through the real ceremony, answered by `authenticator`. */
+export async function addPasskey(ctx: TestContext, accountId: string, authenticator: SoftAuthenticator): Promise<void> {
+  const deps = passkeyDepsOf(ctx);
+  const ceremony = { sessionKey: `test-${accountId}`, requestOrigin: TEST_ORIGIN, ip: '127.0.0.1' };
+  const account = { accountId, userName: accountId, displayName: accountId };
+  const options = await startPasskeyRegistration(deps, account, ceremony);
+  const responseJson = await authenticator.register({ challenge: options.challenge, origin: TEST_ORIGIN, rpId: deps.rp.id });
+  const saved = await finishPasskeyRegistration(deps, { accountId, name: 'Test', responseJson }, ceremony);
+  assert.ok(saved.ok, 'the passkey is registered');
+}
+
+/** The WebAuthn options a passkey page hands its script (the data-options attribute, HTML-unescaped). */
+export function passkeyOptionsOf(body: string): { challenge: string; allowCredentials?: unknown[]; userVerification?: string } {
+  const raw = /data-options="([^"]*)"/.exec(body)?.[1];
+  assert.ok(raw, 'the page carries WebAuthn options');
+  return JSON.parse(unescapeAttribute(raw));
+}
+
+/** What the authenticator answers on the passkey page in `body`, as the account `accountId` (its user handle). */
+export async function answerPasskeyPage(body: string, authenticator: SoftAuthenticator, accountId: string): Promise<string> {
+  const { challenge } = passkeyOptionsOf(body);
+  const userHandle = b64url(new TextEncoder().encode(accountId));
+  return authenticator.assert({ challenge, origin: TEST_ORIGIN, rpId: 'localhost' }, { userHandle });
 }
