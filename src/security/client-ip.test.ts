@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CidrSet, normaliseIp, resolveClientIp } from './client-ip.ts';
+import { CidrSet, forwardedForList, normaliseIp, resolveClientIp } from './client-ip.ts';
 
 describe('normaliseIp', () => {
   it('cleans the forms sockets and proxies write', () => {
@@ -53,5 +53,27 @@ describe('resolveClientIp', () => {
   });
   it('reports unknown without a peer', () => {
     assert.equal(resolveClientIp(undefined, '198.51.100.1', proxies), 'unknown');
+  });
+});
+
+describe('forwardedForList (RFC 7239 Forwarded)', () => {
+  const proxies = new CidrSet(['10.0.0.0/8', 'fd00::/8']);
+  it('reads for= of every element, quoted IPv6 with port included', () => {
+    assert.equal(forwardedForList('for=192.0.2.60;proto=https;by=203.0.113.43'), '192.0.2.60');
+    assert.equal(forwardedForList('for="[2001:db8:cafe::17]:4711", For=198.51.100.1'), '[2001:db8:cafe::17]:4711,198.51.100.1');
+    assert.equal(forwardedForList(undefined), null);
+    assert.equal(forwardedForList('  '), null);
+  });
+  it('walks like X-Forwarded-For: right-most untrusted behind trusted proxies', () => {
+    const list = forwardedForList('for=1.2.3.4, for="[2001:db8::9]", for=10.0.0.7');
+    assert.equal(resolveClientIp('10.0.0.2', list, proxies), '2001:db8::9');
+  });
+  it('stops at an obfuscated, unknown or missing for=', () => {
+    for (const header of ['for=198.51.100.1, for=_hidden', 'for=198.51.100.1, for=unknown', 'for=198.51.100.1, proto=https']) {
+      assert.equal(resolveClientIp('10.0.0.2', forwardedForList(header), proxies), '10.0.0.2', header);
+    }
+  });
+  it('is ignored from an untrusted peer', () => {
+    assert.equal(resolveClientIp('203.0.113.9', forwardedForList('for=10.0.0.5'), proxies), '203.0.113.9');
   });
 });

@@ -1,5 +1,5 @@
 // Works out the client's IP address. The peer address is the truth unless the peer is a
-// configured trusted proxy; only then is X-Forwarded-For read, from the right, skipping
+// configured trusted proxy; only then is Forwarded (RFC 7239) or X-Forwarded-For read, from the right, skipping
 // trusted hops, because everything left of the first untrusted hop can be forged by the client
 // (OWASP: never trust X-Forwarded-For from an arbitrary peer).
 
@@ -79,4 +79,28 @@ export function resolveClientIp(peer: string | null | undefined, forwardedFor: s
     if (!trusted.has(hop)) return hop;
   }
   return client;
+}
+
+/**
+ * The `for=` addresses of a Forwarded header (RFC 7239), in order, comma-joined like
+ * X-Forwarded-For, so resolveClientIp can walk them. An element without `for=`, or with an
+ * obfuscated or "unknown" node, becomes an unparseable hop (the walk stops there). Null when
+ * there is no header.
+ */
+export function forwardedForList(forwarded: string | null | undefined): string | null {
+  if (forwarded === null || forwarded === undefined || forwarded.trim() === '') return null;
+  const hops: string[] = [];
+  // Elements are comma-separated, pairs semicolon-separated; quoted values may hold ':' and '[]' (never ',' for an address).
+  for (const element of forwarded.split(',')) {
+    let address = '-';
+    for (const pair of element.split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq === -1 || pair.slice(0, eq).trim().toLowerCase() !== 'for') continue;
+      const value = pair.slice(eq + 1).trim();
+      const unquoted = value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+      address = unquoted === '' ? '-' : unquoted;
+    }
+    hops.push(address);
+  }
+  return hops.join(',');
 }

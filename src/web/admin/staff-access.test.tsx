@@ -111,6 +111,15 @@ describe('staff area access', () => {
     assert.equal(refusal?.ip, '198.51.100.23');
   });
 
+  it('believes the standard Forwarded header from a trusted proxy the same way', async () => {
+    const fromOffice = await browserVia(ctx, PROXY_IP, { forwarded: 'for=10.1.2.3;proto=https' }).get('/admin');
+    assert.equal(fromOffice.status, 303);
+    assert.equal(fromOffice.location, '/sign-in');
+    const forgedLeft = await browserVia(ctx, PROXY_IP, { forwarded: 'for=10.9.9.9, for="198.51.100.24"' }).get('/admin');
+    assert.equal(forgedLeft.status, 403);
+    assert.match(forgedLeft.body, ZONE_SV);
+  });
+
   it('refuses a POST from outside the zone the same way, and changes nothing', async () => {
     const directory = ctx.services.embeddedDirectory;
     assert.ok(directory);

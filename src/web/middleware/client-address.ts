@@ -3,7 +3,7 @@
 // origins its forms may come from.
 
 import type { MiddlewareHandler } from 'hono';
-import { CidrSet, resolveClientIp } from '../../security/client-ip.ts';
+import { CidrSet, forwardedForList, resolveClientIp } from '../../security/client-ip.ts';
 import type { WebEnv } from '../context.ts';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -15,7 +15,9 @@ export function clientAddress(options: { trustedProxies: readonly string[]; publ
     const peer = c.env?.incoming?.socket?.remoteAddress;
     const url = new URL(c.req.url);
     const isPeerTrusted = peer !== undefined && trusted.has(peer);
-    c.set('clientIp', resolveClientIp(peer, c.req.header('x-forwarded-for'), trusted));
+    // The standard Forwarded header when the proxy sends it, else X-Forwarded-For; both only from a trusted peer.
+    const forwarded = forwardedForList(c.req.header('forwarded')) ?? c.req.header('x-forwarded-for');
+    c.set('clientIp', resolveClientIp(peer, forwarded, trusted));
 
     // Only a trusted proxy may tell us the original scheme (TLS usually ends at the proxy).
     const forwardedProto = isPeerTrusted ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase() : undefined;

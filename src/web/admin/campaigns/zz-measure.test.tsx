@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { runCampaignsOnce } from '../../../jobs/campaign-job.ts';
+import { TEST_PASSWORD } from '../../test-harness.ts';
+import { createStaffContext, signInAsStaff } from '../reports/staff.test-support.ts';
+
+it('measures 10,000', async () => {
+  const ctx = await createStaffContext();
+  const directory = ctx.services.embeddedDirectory;
+  assert.ok(directory);
+  const base = await directory.createAccount({ username: 'mall', email: 'mall@example.se', displayName: 'Mall', department: 'Stor', mobile: '' }, TEST_PASSWORD);
+  const row = await ctx.services.store.db.selectFrom('accounts').selectAll().where('id', '=', base.id).executeTakeFirstOrThrow();
+  const rows = Array.from({ length: 9999 }, (_, i) => ({ ...row, id: `acc-${i}`, username: `user${String(i).padStart(5, '0')}`, email: `user${i}@example.se`, display_name: `User ${i}` }));
+  for (let i = 0; i < rows.length; i += 500) await ctx.services.store.db.insertInto('accounts').values(rows.slice(i, i + 500)).execute();
+  const admin = await signInAsStaff(ctx);
+  const form = new FormData();
+  form.set('_csrf', admin.csrf ?? '');
+  for (const [k, v] of Object.entries({ title: 'Stor', deadline: '2026-03-20', target: 'department', department: 'Stor', channels: 'email', reminders: '', deadlineAction: 'none' })) form.set(k, v);
+  let t0 = performance.now();
+  const confirm = await admin.request('/admin/campaigns/new', { method: 'POST', body: form });
+  console.log('create + confirm page (count 10,000)', Math.round(performance.now() - t0), 'ms', /kräver att ([\d\s ]+) konton/.exec(confirm.body)?.[1]);
+  const [c] = await ctx.services.campaigns.list();
+  assert.ok(c);
+  await admin.post('/admin/campaigns/start', { id: c.id, reason: 'mätning' });
+  t0 = performance.now();
+  await runCampaignsOnce(ctx.services, { batchPauseMs: 0, batchSize: 500 });
+  console.log('engine pass', Math.round(performance.now() - t0), 'ms');
+  t0 = performance.now();
+  const page = await admin.get(`/admin/campaigns/campaign?id=${c.id}`);
+  console.log('progress page', Math.round(performance.now() - t0), 'ms', page.status, page.body.length, 'bytes');
+  t0 = performance.now();
+  const csv = await admin.get(`/admin/campaigns/pending.csv?id=${c.id}`);
+  console.log('csv', Math.round(performance.now() - t0), 'ms', csv.body.split('\r\n').length - 2, 'rows', csv.body.length, 'bytes');
+  t0 = performance.now();
+  await admin.get('/admin/campaigns');
+  console.log('list', Math.round(performance.now() - t0), 'ms');
+  await ctx.close();
+});
