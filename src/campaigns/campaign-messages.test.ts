@@ -34,6 +34,7 @@ describe('renderPasswordChangeRequired', () => {
     assert.ok(!m.text.includes('\u0007'));
     assert.match(m.text, /Läckan gäller <b>"X"<\/b>\s*\n\nAndra stycket/);
     assert.ok(!m.sms.includes('\n'));
+    assert.ok(!m.text.includes('\u202E') && !m.html.includes('\u202E'));
   });
 
   it('refuses a link that is not http(s)', () => {

@@ -69,8 +69,11 @@ export class StoreCampaignService implements CampaignService {
     const errors = validate(input, now);
     let members: Array<{ id: string; username: string; displayName: string; department: string | null }> = [];
     let upload: UploadReport | null = null;
-    if (input.target.kind === 'list') {
-      const resolved = await this.#resolveList(input.target.text);
+    if (input.target?.kind === 'list') {
+      const resolved =
+        typeof input.target.text === 'string'
+          ? await this.#resolveList(input.target.text)
+          : { error: { field: 'upload', code: 'upload_empty' } as const };
       if ('error' in resolved) errors.push(resolved.error);
       else {
         upload = resolved.report;
@@ -306,6 +309,24 @@ export class StoreCampaignService implements CampaignService {
       this.#d.clock.now(),
     );
   }
+}
+
+/**
+ * The deadline for a date picked in a form (YYYY-MM-DD): the end of that day (23:59:59.999) in
+ * Sweden, summer or winter time. Null for anything that isn't a real date.
+ */
+export function endOfDayInSweden(date: string): Date | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(typeof date === 'string' ? date.trim() : '');
+  if (match === null) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const utcGuess = Date.UTC(year, month - 1, day, 23, 59, 59, 999);
+  const check = new Date(utcGuess);
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
+  // Stockholm's offset at that moment (+1 h or +2 h), read from the time zone database.
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', hour: '2-digit', hourCycle: 'h23' }).formatToParts(check);
+  const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? '0');
+  const offsetHours = (hour - 23 + 24) % 24;
+  return new Date(utcGuess - offsetHours * 3_600_000);
 }
 
 function decodeCursor(cursor: string | null): string | null {

@@ -62,7 +62,7 @@ export type CampaignStatus = 'draft' | 'running' | 'completed' | 'cancelled';
 export interface Campaign {
   id: string;
   title: string;
-  /** Members must have changed their password by this moment (end of the chosen day, Europe/Stockholm, when created from a date). */
+  /** Members must have changed their password by this moment (for a date from a form, use endOfDayInSweden() in campaign-service.ts). */
   deadline: Date;
   target: StoredCampaignTarget;
   /** Optional extra text added to the notification and reminders (plain text, max 2,000 characters). */

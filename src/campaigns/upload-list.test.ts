@@ -147,3 +147,13 @@ describe('a campaign from an uploaded list', () => {
     assert.equal(result.upload?.problemsTruncated, true);
   });
 });
+
+describe('endOfDayInSweden', () => {
+  it('is 23:59:59.999 Swedish time, winter and summer, and null for non-dates', async () => {
+    const { endOfDayInSweden } = await import('./campaign-service.ts');
+    assert.equal(endOfDayInSweden('2026-01-15')?.toISOString(), '2026-01-15T22:59:59.999Z');
+    assert.equal(endOfDayInSweden('2026-07-15')?.toISOString(), '2026-07-15T21:59:59.999Z');
+    assert.equal(endOfDayInSweden('2026-02-30'), null);
+    assert.equal(endOfDayInSweden('15/1/2026'), null);
+  });
+});

@@ -300,10 +300,10 @@ export function renderPasswordChangeRequired(input: PasswordChangeRequiredInput)
   const helpdesk = input.helpdesk === undefined ? '' : oneLine(input.helpdesk);
   const days = input.daysLeft;
   if (days !== undefined && (!Number.isInteger(days) || days < 0)) throw new TypeError('daysLeft must be a whole number');
-  // Control characters (other than line breaks) never reach a message; the HTML is escaped below.
+  // Control characters (but line breaks) and bidi overrides (they can disguise a link) never reach a message; the HTML is escaped below.
   const extra = (input.extra ?? '')
     .replace(/\r\n?/g, '\n')
-    .replace(/[^\P{Cc}\n]|[\u2028\u2029]/gu, ' ')
+    .replace(/[^\P{Cc}\n]|[\u2028\u2029\u202A-\u202E\u2066-\u2069]/gu, ' ')
     .trim();
   const locale = input.language === 'sv' ? 'sv-SE' : 'en-GB';
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'Europe/Stockholm' }).format(input.deadline);

@@ -317,6 +317,26 @@ function securityInfoSuite(name: string, open: () => Promise<Fixture>): void {
       assert.equal((await service.startPhoneEnrollment(account.id, '0701112233', ctx)).ok, true);
     });
 
+    it('counts SMS per sender key instead of per address when one is given (helpdesk agents behind one NAT)', async () => {
+      f.clock.set('2026-03-04T10:00:00Z');
+      const service = f.service({ securityInfo: { resendCooldownSeconds: 0 }, rateLimits: { smsPerIp: { limit: 1 } } });
+      const send = async (number: string, senderKey?: string) => {
+        const account = await f.newAccount();
+        const result = await service.startPhoneEnrollment(account.id, number, {
+          ...ctx,
+          ip: '10.9.0.1',
+          ...(senderKey === undefined ? {} : { senderKey }),
+        });
+        return result.ok ? 'sent' : result.reason;
+      };
+      assert.equal(await send('0703000001'), 'sent');
+      assert.equal(await send('0703000002'), 'rate_limited');
+      // Two agents on the same office address each have their own allowance, and each is still limited.
+      assert.equal(await send('0703000003', 'helpdesk:agent-1'), 'sent');
+      assert.equal(await send('0703000004', 'helpdesk:agent-2'), 'sent');
+      assert.equal(await send('0703000005', 'helpdesk:agent-1'), 'rate_limited');
+    });
+
     it('rate-limits SMS per number, per account, per IP and by the global hourly budget', async () => {
       f.clock.set('2026-03-03T10:00:00Z');
       const service = f.service({

@@ -51,6 +51,11 @@ export interface TotpEnrollment {
 export interface RequestContext {
   ip: string;
   language: 'sv' | 'en';
+  /**
+   * Counts this request's SMS against this key instead of the address (smsPerIp): a helpdesk
+   * agent verifying callers is limited per agent, not per office NAT address shared by everyone.
+   */
+  senderKey?: string;
 }
 
 export interface SecurityInfo {

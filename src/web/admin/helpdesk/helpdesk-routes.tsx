@@ -413,6 +413,7 @@ export function registerHelpdeskRoutes(routes: RouteTable): void {
         securityInfo.sendCode(subject.account.id, method.id, 'caller_verification', {
           ip: c.var.clientIp,
           language: config.i18n.defaultLanguage,
+          senderKey: `helpdesk:${staff.session.accountId}`,
         }),
       );
       if (!result.ok) {
