@@ -135,6 +135,8 @@ describe('a campaign from an uploaded list', () => {
     assert.equal(none.upload?.unknown, 2);
     const binary = await create('\u0000\u0000\u0000');
     assert.deepEqual(!binary.ok && binary.errors, [{ field: 'upload', code: 'upload_binary' }]);
+    const notText = await create(42 as never);
+    assert.deepEqual(!notText.ok && notText.errors, [{ field: 'upload', code: 'upload_empty' }]);
     assert.equal((await w.service.list()).length, before);
   });
 

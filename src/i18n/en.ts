@@ -64,6 +64,11 @@ export const en: Catalog = {
     identifierTooLong: 'The username or email address can be at most 256 characters',
     passwordMissing: 'Enter your password',
     invalidCredentials: 'Wrong username or password. Check the spelling and try again.',
+    campaignBlockedTitle: 'You need to choose a new password',
+    campaignBlocked:
+      'Everyone with your account was asked to change password by a certain date, because passwords may have leaked. The date has passed, so the old password no longer works here.',
+    campaignBlockedHow: "Choose a new password with your security info. If you haven't registered any, the helpdesk will help you.",
+    campaignBlockedLink: 'Choose a new password',
   },
   locked: {
     title: 'Your account is locked',

@@ -63,6 +63,11 @@ export const sv = {
     identifierTooLong: 'Användarnamnet eller e-postadressen får vara högst 256 tecken',
     passwordMissing: 'Ange ditt lösenord',
     invalidCredentials: 'Fel användarnamn eller lösenord. Kontrollera stavningen och försök igen.',
+    campaignBlockedTitle: 'Du behöver välja ett nytt lösenord',
+    campaignBlocked:
+      'Alla med ditt konto skulle byta lösenord före ett visst datum, eftersom lösenord kan ha läckt. Datumet har passerat, så det gamla lösenordet fungerar inte längre här.',
+    campaignBlockedHow: 'Välj ett nytt lösenord med din säkerhetsinformation. Har du ingen säkerhetsinformation hjälper IT-supporten dig.',
+    campaignBlockedLink: 'Välj ett nytt lösenord',
   },
   locked: {
     title: 'Kontot är låst',

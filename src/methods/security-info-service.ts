@@ -507,7 +507,12 @@ export class SecurityInfoService implements SecurityInfo {
     ];
     if (channel === 'sms') {
       rules.push(
-        ['smsPerIp', ctx.senderKey === undefined ? `sms:ip:${ctx.ip}` : `sms:sender:${ctx.senderKey}`, limits.smsPerIp.limit, limits.smsPerIp.windowMinutes],
+        [
+          'smsPerIp',
+          ctx.senderKey === undefined ? `sms:ip:${ctx.ip}` : `sms:sender:${ctx.senderKey}`,
+          limits.smsPerIp.limit,
+          limits.smsPerIp.windowMinutes,
+        ],
         ['smsPerAccount', `sms:account:${accountId}`, limits.smsPerAccount.limit, limits.smsPerAccount.windowMinutes],
         ['smsPerNumber', `sms:number:${target}`, limits.smsPerNumber.limit, limits.smsPerNumber.windowMinutes],
         // Last, so requests already refused above don't eat the installation's budget.

@@ -3,6 +3,8 @@
 
 import { Hono } from 'hono';
 import type { Services } from '../app/services.ts';
+import { campaignFormBodyLimitBytes } from './admin/campaigns/campaign-form.ts';
+import { NEW_PATH } from './admin/campaigns/campaign-paths.ts';
 import { staffZoneGuard } from './admin/staff-access.tsx';
 import { registerStaffRoutes } from './admin/staff-routes.tsx';
 import type { WebEnv } from './context.ts';
@@ -45,7 +47,13 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<We
   app.use('*', accessLog());
   app.use('*', securityHeaders());
   app.use('*', language(config.i18n.defaultLanguage));
-  app.use('*', bodyLimit(config.server.bodyLimitBytes, payloadTooLargePage));
+  app.use(
+    '*',
+    bodyLimit(config.server.bodyLimitBytes, payloadTooLargePage, {
+      // The uploaded list of leaked accounts (staff only, and still bounded).
+      [NEW_PATH]: campaignFormBodyLimitBytes(config.server.bodyLimitBytes),
+    }),
+  );
   app.use('*', loadSession());
   // The staff area answers only inside admin.zones: before CSRF and routes, so nothing there is reachable from outside.
   app.use('*', staffZoneGuard());

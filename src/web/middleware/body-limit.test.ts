@@ -22,3 +22,18 @@ describe('body limit', () => {
     assert.equal((await ctx.services.store.listAudit({ type: 'sign_in', limit: 10 })).length, 1, 'the large one never reached the flow');
   });
 });
+
+describe('body limit for a named upload path', () => {
+  it('gives only that path its larger limit, and still refuses past it', async () => {
+    const { Hono } = await import('hono');
+    const { bodyLimit } = await import('./body-limit.ts');
+    const app = new Hono();
+    app.use('*', bodyLimit(1000, (c) => c.text('too large', 413), { '/upload': 5000 }) as never);
+    app.post('*', async (c) => c.text(String((await c.req.text()).length)));
+    const post = (path: string, size: number) => app.request(path, { method: 'POST', body: 'x'.repeat(size) });
+    assert.equal((await post('/upload', 4000)).status, 200);
+    assert.equal((await post('/upload', 6000)).status, 413);
+    assert.equal((await post('/other', 4000)).status, 413);
+    assert.equal((await post('/other', 900)).status, 200);
+  });
+});

@@ -93,8 +93,10 @@ export function registerSignInRoutes(routes: RouteTable): void {
         return c.redirect('/sign-in/locked', 303);
       // The password alone is not the end: the second step (or registration) may come first.
       case 'signed_in':
+        if (await campaignBlocks(c, outcome.account.id)) return campaignBlockedPage(c);
         return continueAfterPassword(c, outcome.account.id, undefined);
       case 'change_required':
+        if (await campaignBlocks(c, outcome.account.id)) return campaignBlockedPage(c);
         c.var.log.info({ account: outcome.account.id, reason: outcome.reason }, 'password right, password change required');
         return continueAfterPassword(c, outcome.account.id, outcome.reason);
     }
@@ -119,4 +121,43 @@ export function registerSignInRoutes(routes: RouteTable): void {
     await endSession(c);
     return c.redirect('/?signedOut=1', 303);
   });
+}
+
+/**
+ * A campaign past its deadline with the action "block sign-in" refuses the old password here
+ * (it may be the leaked one): only a reset, which needs the registered security info, lifts it.
+ */
+async function campaignBlocks(c: Context<WebEnv>, accountId: string): Promise<boolean> {
+  const { campaigns, store, clock } = c.var.services;
+  if (!(await campaigns.isSignInBlocked(accountId))) return false;
+  await store.appendAudit(
+    {
+      type: 'sign_in',
+      actor: accountId,
+      subject: accountId,
+      ip: c.var.clientIp,
+      outcome: 'refused',
+      detail: { reason: 'campaign_deadline' },
+    },
+    clock.now(),
+  );
+  return true;
+}
+
+function campaignBlockedPage(c: Context<WebEnv>): Promise<Response> {
+  const { t } = c.var;
+  return renderPage(
+    c,
+    { title: t.signIn.campaignBlockedTitle, status: 403 },
+    <>
+      <h1>{t.signIn.campaignBlockedTitle}</h1>
+      <p class="lead">{t.signIn.campaignBlocked}</p>
+      <p>{t.signIn.campaignBlockedHow}</p>
+      <p>
+        <a class="button" href="/reset">
+          {t.signIn.campaignBlockedLink}
+        </a>
+      </p>
+    </>,
+  );
 }

@@ -8,10 +8,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Campaign } from '../../../campaigns/campaign.ts';
+import { catalogFor } from '../../../i18n/catalog.ts';
 import { runCampaignsOnce } from '../../../jobs/campaign-job.ts';
 import { type BrowserResponse, TEST_PASSWORD, type TestBrowser, type TestContext } from '../../test-harness.ts';
 import { createStaffContext, signInAsStaff } from '../reports/staff.test-support.ts';
-import { uploadLimitBytes } from './campaign-form.ts';
+import { campaignFormBodyLimitBytes, formatKiB, uploadLimitBytes } from './campaign-form.ts';
 
 const ids = /id="([^"]+)"/g;
 
@@ -348,9 +349,9 @@ describe('campaign pages', () => {
     const res = await postCampaign(admin, { target: 'list' }, { name: 'stor.txt', content: justOver });
     assert.equal(res.status, 400);
     assert.deepEqual(summaryErrors(res.body), [
-      ['upload', `Filen är för stor. Den får vara högst ${Math.floor(limit / 1024)} KiB. Inget har sparats.`],
+      ['upload', `Filen är för stor. Den får vara högst ${formatKiB(catalogFor('sv'), limit)} KiB. Inget har sparats.`],
     ]);
-    const huge = 'x'.repeat(ctx.services.config.server.bodyLimitBytes + 1024);
+    const huge = 'x'.repeat(campaignFormBodyLimitBytes(ctx.services.config.server.bodyLimitBytes) + 1024);
     const tooLarge = await postCampaign(admin, { target: 'list' }, { name: 'enorm.txt', content: huge });
     assert.equal(tooLarge.status, 413);
     assert.match(tooLarge.body, /Ingenting har ändrats/);
