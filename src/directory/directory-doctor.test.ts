@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Attribute, Change } from 'ldapts';
 import { type SambaDc, useSambaDc } from '../../test/support/samba.ts';
-import { type Slapd, startSlapd } from '../../test/support/slapd.ts';
+import { type Slapd, slapdDirectoryConfig, startSlapd } from '../../test/support/slapd.ts';
 import { configSchema } from '../config/schema.ts';
 import { openDatabase } from '../store/database.ts';
 import { ActiveDirectory } from './active-directory/active-directory.ts';
@@ -162,9 +162,36 @@ describe('directory doctor: certificate expiry against slapd', () => {
     assert.equal(later?.hint, 'renew the directory server’s certificate');
   });
 
+  test('account listing passes when the service account may page past the size limit', async () => {
+    assert.equal(find(await runAt(new Date()), 'account listing')?.status, 'ok');
+  });
+
   test('the user filter counts accounts up to the cap', async () => {
     await slapd.createUser({ username: 'berit', email: 'berit@nyckel.test', password: 'Berits-lösen-1234' });
     await slapd.createUser({ username: 'carl', email: 'carl@nyckel.test', password: 'Carls-lösen-1234' });
     assert.equal(find(await runAt(new Date()), 'user filter')?.detail, '(objectClass=inetOrgPerson) finds 2 account(s)');
+  });
+});
+
+describe('directory doctor: slapd whose size limit stops the listing', () => {
+  test('account listing fails and names the limits line', async () => {
+    const slapd = await startSlapd({ sizeLimit: 2, unlimitedServiceListing: false });
+    try {
+      for (const name of ['dora', 'erik', 'frida']) {
+        await slapd.createUser({ username: name, email: `${name}@nyckel.test`, password: 'Ett-lösen-för-test-1' });
+      }
+      const settings = resolveLdapSettings(configSchema.parse({ directory: slapdDirectoryConfig(slapd) }).directory, 'openldap');
+      const directory = new OpenLdapDirectory(settings, {});
+      try {
+        const listing = find(await checkLdapDirectory(settings, directory), 'account listing');
+        assert.equal(listing?.status, 'fail');
+        assert.match(listing?.detail ?? '', /size\.prtotal=unlimited/);
+        assert.match(listing?.hint ?? '', /directory-openldap\.md/);
+      } finally {
+        await directory.close();
+      }
+    } finally {
+      await slapd.destroy();
+    }
   });
 });

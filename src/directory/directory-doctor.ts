@@ -114,6 +114,7 @@ export async function checkLdapDirectory(
   }
   try {
     results.push(...(await checkTree(bound, settings)));
+    results.push(await checkListing(directory));
     if (options.testAccount !== undefined) {
       const entry = await findTestEntry(bound, settings, options.testAccount);
       results.push(entry.result);
@@ -359,6 +360,24 @@ const adBindReasons: Record<string, string> = {
   '773': 'its password must be changed',
   '775': 'the account is locked',
 };
+
+/**
+ * Campaigns, reports and expiry reminders page through every account: one page through the
+ * adapter shows whether the server lets the service account list them all (slapd's size limit
+ * bounds a paged search's total unless `size.prtotal` lifts it).
+ */
+async function checkListing(directory: Directory): Promise<CheckResult> {
+  try {
+    await directory.listAccounts({ pageSize: 1 });
+    return ok('account listing', 'every account can be listed page by page (campaigns, reports, expiry reminders)');
+  } catch (error) {
+    return fail(
+      'account listing',
+      describeError(error),
+      'campaigns, reports and expiry reminders need it; see docs/directory-openldap.md (3. ACLs) or docs/directory-active-directory.md',
+    );
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The tree: base DN, user filter, privileged groups.

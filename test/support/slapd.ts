@@ -37,6 +37,13 @@ export interface SlapdOptions {
   policy?: Partial<SlapdPolicy>;
   /** Leave out for slapd's default ({SSHA}, nothing added to the configuration). */
   passwordHash?: SlapdPasswordHash;
+  /** slapd's `sizelimit` (entries one search returns); 500 unless given. */
+  sizeLimit?: number;
+  /**
+   * Whether the service account may page through more entries than the size limit, as
+   * docs/directory-openldap.md asks (`limits … size.prtotal=unlimited`); true unless given.
+   */
+  unlimitedServiceListing?: boolean;
 }
 
 export interface SlapdUserSpec {
@@ -115,7 +122,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   try {
     makeCertificates(dir);
     mkdirSync(join(dir, 'db'));
-    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, names, options.passwordHash));
+    writeFileSync(join(dir, 'slapd.conf'), slapdConf(dir, names, options));
     writeFileSync(join(dir, 'init.ldif'), initLdif(names, policy));
     execFileSync(SLAPD, ['-T', 'add', '-q', '-f', join(dir, 'slapd.conf'), '-l', join(dir, 'init.ldif')], { stdio: 'pipe' });
   } catch (error) {
@@ -268,7 +275,11 @@ function passwordHashConf(hash: SlapdPasswordHash | undefined): string {
   return `moduleload argon2.la m=${memoryKiB} t=${iterations} p=${parallelism}\npassword-hash {ARGON2}\n`;
 }
 
-function slapdConf(dir: string, n: Names, hash?: SlapdPasswordHash): string {
+function slapdConf(dir: string, n: Names, options: SlapdOptions): string {
+  const sizeLimit = options.sizeLimit ?? 500;
+  if (!Number.isInteger(sizeLimit) || sizeLimit < 1) throw new Error(`sizeLimit must be a whole number of at least 1, got ${sizeLimit}`);
+  // A paged search's total is bounded by the hard size limit unless size.prtotal says otherwise.
+  const listing = options.unlimitedServiceListing === false ? '' : `limits dn.exact="${n.serviceDn}" size.prtotal=unlimited\n`;
   return `# Throwaway slapd for Nyckel's tests.
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -277,19 +288,19 @@ include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb.la
 moduleload ppolicy.la
-${passwordHashConf(hash)}pidfile ${dir}/slapd.pid
+${passwordHashConf(options.passwordHash)}pidfile ${dir}/slapd.pid
 argsfile ${dir}/slapd.args
 TLSCACertificateFile ${dir}/ca.pem
 TLSCertificateFile ${dir}/server.pem
 TLSCertificateKeyFile ${dir}/server.key
-sizelimit 500
+sizelimit ${sizeLimit}
 
 database mdb
 maxsize 67108864
 suffix "${n.baseDn}"
 rootdn "${n.rootDn}"
 rootpw ${n.rootPassword}
-directory ${dir}/db
+${listing}directory ${dir}/db
 index objectClass eq
 index uid,mail eq
 index member,uniqueMember eq

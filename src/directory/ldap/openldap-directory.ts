@@ -246,9 +246,11 @@ export class OpenLdapDirectory implements Directory {
   }
 
   /**
-   * Pages in DN order. The server's paged-results control carries the search across pages within one
-   * call (its cookie belongs to one connection), and the opaque cursor is the last DN returned, so a
-   * page can be asked for on any connection or instance.
+   * Pages in DN order. Two searches per page: the DNs of every matching entry (no attributes; the
+   * server's paged-results control carries it across server pages within one call, as its cookie
+   * belongs to one connection), then the entries of this page only, by `entryDN`. The opaque cursor
+   * is the last DN returned, so a page can be asked for on any connection or instance. slapd has no
+   * ordering rule for uid and sorts only with the sssvlv overlay, hence the DN list.
    */
   async listAccounts(options: ListAccountsOptions): Promise<AccountPage> {
     const { pageSize } = options;
@@ -264,31 +266,40 @@ export class OpenLdapDirectory implements Directory {
     // Escaped (RFC 4515); departmentNumber and ou compare case-insensitively (caseIgnoreMatch).
     if (department !== undefined) filters.push(equalityFilter(this.#settings.attributes.department, department));
     const filter = andFilter(filters);
-    const [result, members] = await this.#pool
+    const entries = await this.#pool
       .withService('list accounts', async (connection) => {
-        const result = await connection.client.search(this.#settings.baseDn, {
+        const listed = await connection.client.search(this.#settings.baseDn, {
           scope: 'sub',
           filter,
+          attributes: ['1.1'],
+          paged: { pageSize: 500 },
+        });
+        const keys = new Map(listed.searchEntries.map((entry) => [dnKey(entry.dn), entry.dn]));
+        // Accounts are members, never groups to follow: one read per nested group, not per member.
+        const members = group === undefined ? null : await this.#memberKeys(connection, group, new Set(keys.keys()));
+        const sorted = [...keys.keys()]
+          .filter((key) => (after === null || key > after) && (members === null || members.has(key)))
+          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        const pageKeys = sorted.slice(0, pageSize);
+        if (pageKeys.length === 0) return { page: [], more: false };
+        // The DNs come from the server, and are escaped as filter values all the same (RFC 4515).
+        const read = await connection.client.search(this.#settings.baseDn, {
+          scope: 'sub',
+          filter: andFilter([filter, orFilter(pageKeys.map((key) => equalityFilter('entryDN', keys.get(key) as string)))]),
           attributes: this.#accountAttributes(),
           paged: { pageSize: 500 },
         });
-        if (group === undefined) return [result, null] as const;
-        // Accounts are members, never groups to follow: one read per nested group, not per member.
-        const accountKeys = new Set(result.searchEntries.map((entry) => dnKey(entry.dn)));
-        return [result, await this.#memberKeys(connection, group, accountKeys)] as const;
+        const byKey = new Map(read.searchEntries.map((entry) => [dnKey(entry.dn), entry]));
+        // An entry removed between the two searches is left out; the cursor still moves past it.
+        return { page: pageKeys.map((key) => ({ key, entry: byKey.get(key) })), more: sorted.length > pageSize };
       })
       .catch((error: unknown) => {
-        throw toDirectoryError('list accounts', error);
+        throw listingError(error);
       });
-    const accounts = result.searchEntries
-      .map((entry) => ({ key: dnKey(entry.dn), entry }))
-      .filter(({ key }) => (after === null || key > after) && (members === null || members.has(key)))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const page = accounts.slice(0, pageSize);
-    const last = page.at(-1);
+    const last = entries.page.at(-1);
     return {
-      accounts: page.map(({ entry }) => this.#toAccount(entry)),
-      nextCursor: accounts.length > pageSize && last !== undefined ? encodeCursor(last.key) : null,
+      accounts: entries.page.flatMap(({ entry }) => (entry === undefined ? [] : [this.#toAccount(entry)])),
+      nextCursor: entries.more && last !== undefined ? encodeCursor(last.key) : null,
     };
   }
 
@@ -667,6 +678,20 @@ export function parseGeneralizedTime(value: string): Date | null {
   const [, y, mo, d, h, mi, s, fraction] = match;
   const ms = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
   return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
+}
+
+/**
+ * slapd's size limit also bounds the total of a paged search (`size.prtotal`, by default the hard
+ * limit, 500 in many set-ups): say which line lets the service account list every account.
+ */
+function listingError(error: unknown): NyckelError {
+  if (ldapResultCode(error) !== 4) return toDirectoryError('list accounts', error);
+  return new NyckelError(
+    'directory_unavailable',
+    'the directory stopped listing accounts at its size limit; let the service account list them all with ' +
+      '`limits dn.exact="<service account DN>" size.prtotal=unlimited` in the database section (docs/directory-openldap.md, 3. ACLs)',
+    { cause: error, detail: { operation: 'list accounts', ldapCode: 4 } },
+  );
 }
 
 function encodeCursor(key: string): string {
