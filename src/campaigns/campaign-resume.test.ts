@@ -18,11 +18,10 @@ import type { Messenger, OutgoingMessage } from '../messaging/messenger.ts';
 import { createLogger } from '../observability/logger.ts';
 import { migrateToLatest, openDatabase } from '../store/database.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
-import { ADMIN, type CampaignWorld, campaignTestConfig, openCampaignWorld, seedAccounts } from './campaign.test-support.ts';
+import { type CampaignWorld, campaignTestConfig, openCampaignWorld, seedAccounts, startEveryoneCampaign } from './campaign.test-support.ts';
 import { CampaignRunner } from './campaign-runner.ts';
 import { StoreCampaignService } from './campaign-service.ts';
 
-const DAY = 86_400_000;
 const tsxLoader = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const childScript = fileURLToPath(new URL('./campaign-child.test-support.ts', import.meta.url));
 
@@ -66,18 +65,7 @@ describe('a campaign killed with SIGKILL mid-way and resumed in a new process', 
     const directory = new EmbeddedDirectory(open.db, config.directory.embedded, config.passwordPolicy, systemClock);
     const accounts = await seedAccounts(directory, COUNT);
     const service = new StoreCampaignService({ store, directory, clock: systemClock, logger: createLogger('silent') });
-    const created = await service.create(
-      {
-        title: 'Avbruten',
-        deadline: new Date(Date.now() + 7 * DAY),
-        target: { kind: 'everyone' },
-        channels: ['work_email'],
-        deadlineAction: 'none',
-      },
-      ADMIN,
-    );
-    assert.ok(created.ok);
-    await service.start(created.campaign.id, ADMIN);
+    const campaignId = await startEveryoneCampaign(service, 'Avbruten');
 
     const runChild = () =>
       spawn(
@@ -102,7 +90,7 @@ describe('a campaign killed with SIGKILL mid-way and resumed in a new process', 
     first.kill('SIGKILL');
     const [, signal] = (await exited) as [number | null, string | null];
     assert.equal(signal, 'SIGKILL');
-    const atKill = await service.progress(created.campaign.id);
+    const atKill = await service.progress(campaignId);
     assert.ok(atKill.notified < COUNT, `killed mid-way (notified ${atKill.notified} of ${COUNT})`);
     assert.ok(lines(outbox).length < COUNT);
 
@@ -125,7 +113,7 @@ describe('a campaign killed with SIGKILL mid-way and resumed in a new process', 
     assert.equal(code, 0, out);
     assert.notEqual(out.trim(), 'null');
 
-    const progress = await service.progress(created.campaign.id);
+    const progress = await service.progress(campaignId);
     assert.equal(progress.total, COUNT);
     assert.equal(progress.marked, COUNT);
     assert.equal(progress.notified, COUNT);
@@ -162,19 +150,7 @@ describe('crashes injected between the steps, resumed', () => {
   before(async () => {
     w = await openCampaignWorld('sqlite');
     await seedAccounts(w.directory, COUNT);
-    const created = await w.service.create(
-      {
-        title: 'Krascher',
-        deadline: new Date(w.clock.now().getTime() + 7 * DAY),
-        target: { kind: 'everyone' },
-        channels: ['work_email'],
-        deadlineAction: 'none',
-      },
-      ADMIN,
-    );
-    assert.ok(created.ok);
-    campaignId = created.campaign.id;
-    await w.service.start(campaignId, ADMIN);
+    campaignId = await startEveryoneCampaign(w.service, 'Krascher', { now: w.clock.now() });
     calls = [];
   });
   after(async () => {

@@ -13,7 +13,7 @@ import type { Messenger, OutgoingMessage } from '../messaging/messenger.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { migrateToLatest, openDatabase } from '../store/database.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
-import type { CampaignActor } from './campaign.ts';
+import type { CampaignActor, CampaignService } from './campaign.ts';
 import { type CampaignEngineOptions, CampaignRunner } from './campaign-runner.ts';
 import { StoreCampaignService } from './campaign-service.ts';
 
@@ -101,4 +101,28 @@ export async function seedAccounts(directory: EmbeddedDirectory, count: number, 
     cursor = page.nextCursor;
   } while (cursor !== null);
   return accounts;
+}
+
+/**
+ * Creates and starts a campaign for everyone, by work e-mail, deadline in `days` days, no
+ * deadline action (what most campaign tests need); returns its id.
+ */
+export async function startEveryoneCampaign(
+  service: Pick<CampaignService, 'create' | 'start'>,
+  title: string,
+  options: { now?: Date; days?: number } = {},
+): Promise<string> {
+  const created = await service.create(
+    {
+      title,
+      deadline: new Date((options.now ?? new Date()).getTime() + (options.days ?? 7) * 86_400_000),
+      target: { kind: 'everyone' },
+      channels: ['work_email'],
+      deadlineAction: 'none',
+    },
+    ADMIN,
+  );
+  if (!created.ok) throw new Error(`the campaign was refused: ${JSON.stringify(created.errors)}`);
+  if (!(await service.start(created.campaign.id, ADMIN))) throw new Error('the campaign did not start');
+  return created.campaign.id;
 }

@@ -3,7 +3,7 @@
 // and exits 1 naming the first event that was changed, removed or moved.
 
 import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { ChainVerdict } from '../audit/audit-chain.ts';
 import { toExportLine } from '../audit/audit-chain.ts';
@@ -19,6 +19,7 @@ import {
   parseCommandLine,
   UsageError,
 } from './command-line.ts';
+import { describeFsError, openCommandOutput } from './output-file.ts';
 
 const exportHelp: CommandHelp = {
   name: 'audit export',
@@ -68,29 +69,15 @@ const exportCommand: Command = {
     const since = parsed.values.since === undefined ? undefined : parseSinceOption(parsed.values.since);
     const outputPath = parsed.values.output;
     return withServices(context, async (services) => {
-      let out: NodeJS.WritableStream = context.io.stdout;
-      let file: ReturnType<typeof createWriteStream> | null = null;
-      if (outputPath !== undefined) {
-        // 'wx': never overwrite an earlier export (it may be the copy that proves tampering).
-        file = createWriteStream(outputPath, { flags: 'wx', mode: 0o600 });
-        try {
-          await once(file, 'open');
-        } catch (error) {
-          throw new CommandFailed(`cannot create ${outputPath}: ${describeFsError(error)}`);
-        }
-        out = file;
-      }
+      // A new file only: an earlier export may be the copy that proves tampering.
+      const output = await openCommandOutput(outputPath, context.io.stdout);
       let count = 0;
       for await (const event of readAuditChain(services.store, { since })) {
-        // Respect back-pressure: a slow pipe or disk must not make the export hold the whole chain in memory.
-        if (!out.write(`${toExportLine(event)}\n`)) await once(out, 'drain');
+        await output.write(`${toExportLine(event)}\n`);
         count++;
       }
-      if (file !== null) {
-        file.end();
-        await once(file, 'finish');
-        context.io.stderr.write(`Exported ${count} audit event${count === 1 ? '' : 's'} to ${outputPath}.\n`);
-      }
+      await output.finish();
+      if (output.isFile) context.io.stderr.write(`Exported ${count} audit event${count === 1 ? '' : 's'} to ${outputPath}.\n`);
       return EXIT_OK;
     });
   },
@@ -138,15 +125,6 @@ function report(verdict: ChainVerdict, where: string, out: NodeJS.WritableStream
   }
   err.write(`Audit chain BROKEN in ${where} at event ${verdict.id ?? '-'} (${verdict.reason}): ${verdict.message}.\n`);
   return EXIT_FAILED;
-}
-
-function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EEXIST') return 'the file already exists (choose a new name)';
-  if (code === 'ENOENT') return 'no such file or folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a folder';
-  return code ?? 'error';
 }
 
 export const auditCommands: CommandGroup = {

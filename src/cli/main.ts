@@ -9,6 +9,7 @@ import { createLogger } from '../observability/logger.ts';
 import { randomToken } from '../security/tokens.ts';
 import { auditCommands } from './audit-command.ts';
 import { breachedCommands } from './breached-command.ts';
+import { campaignsCommands } from './campaigns-command.ts';
 import {
   type CliIo,
   type Command,
@@ -40,6 +41,7 @@ const commands: Record<string, Command | CommandGroup> = {
   keys: keysCommands,
   doctor: doctorCommand,
   audit: auditCommands,
+  campaigns: campaignsCommands,
 };
 
 const TOP_USAGE = 'nyckel <command> [options]';

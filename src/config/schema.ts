@@ -609,6 +609,17 @@ export const configSchema = z.strictObject({
       intervalMinutes: z.number().int().min(5).max(1440).default(360),
     })
     .prefault({}),
+  /** The leak-response campaign job (src/campaigns/); campaigns themselves are made on the admin pages. */
+  campaigns: z
+    .strictObject({
+      /** Accounts marked must-change (then notified) per batch. */
+      batchSize: z.number().int().min(1).max(1000).default(100),
+      /** Pause between batches, so the directory and the mail and SMS gateways keep up (100 and 200 ms: ≤ 500 accounts a second). */
+      batchPauseMs: z.number().int().min(0).max(60_000).default(200),
+      /** How often the job looks for work (it also runs at once when a campaign is started). */
+      intervalSeconds: z.number().int().min(10).max(3600).default(60),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
-// The campaign job: runs the campaign engine (src/campaigns/campaign-runner.ts) every minute and
-// at once when an admin starts a campaign, on the one instance holding the 'campaigns' lease.
+// The campaign job: runs the campaign engine (src/campaigns/campaign-runner.ts) every
+// `campaigns.intervalSeconds` and at once when an admin starts a campaign, on the one instance holding the 'campaigns' lease.
 // The lease is renewed between batches; a holder that loses it stops at the next batch, and
 // the per-member state transitions make a takeover safe (nobody is marked or notified twice).
 
@@ -10,10 +10,9 @@ import {
   CampaignRunner,
   type CampaignRunResult,
 } from '../campaigns/campaign-runner.ts';
+import type { Config } from '../config/schema.ts';
 import { JobLock } from './job-lock.ts';
 
-/** How often the server runs the campaign job. */
-export const CAMPAIGN_INTERVAL_MS = 60_000;
 /** The lease: long enough for a slow batch on a busy directory; renewed after every batch. */
 const LEASE_MS = 5 * 60_000;
 
@@ -39,6 +38,11 @@ export interface CampaignPassOptions {
   shouldStop?: () => boolean;
 }
 
+/** The engine's batch size and pause from the configuration (`campaigns.*`). */
+export function engineOptionsFrom(config: Pick<Config, 'campaigns'>): Partial<CampaignEngineOptions> {
+  return { batchSize: config.campaigns.batchSize, batchPauseMs: config.campaigns.batchPauseMs };
+}
+
 /** One pass under the lease; null when another instance holds it. */
 export async function runCampaignsOnce(deps: CampaignEngineDeps, options: CampaignPassOptions = {}): Promise<CampaignRunResult | null> {
   const lock = options.lock ?? new JobLock(deps.store.db, 'campaigns', deps.clock);
@@ -54,9 +58,9 @@ export async function runCampaignsOnce(deps: CampaignEngineDeps, options: Campai
  * (say, the directory is down) is logged and the next tick resumes where the pass stopped.
  */
 export function scheduleCampaigns(
-  deps: CampaignJobDeps,
-  intervalMs: number = CAMPAIGN_INTERVAL_MS,
-  options: Partial<CampaignEngineOptions> = {},
+  deps: CampaignJobDeps & { config: Pick<Config, 'campaigns'> },
+  intervalMs: number = deps.config.campaigns.intervalSeconds * 1000,
+  options: Partial<CampaignEngineOptions> = engineOptionsFrom(deps.config),
   lock?: JobLock,
 ): CampaignSchedule {
   const lease = lock ?? new JobLock(deps.store.db, 'campaigns', deps.clock);
