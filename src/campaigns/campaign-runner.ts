@@ -2,11 +2,13 @@
 // for each running campaign, find the members (a directory walk, resumed from its cursor), mark
 // them must-change in rate-limited batches, end their portal sessions and notify each once,
 // refresh who has changed, send due reminders once each, and at the deadline run the deadline
-// action once. Every member step is a conditional UPDATE from the state before it, and a pass
-// first settles the steps a killed pass left half-done: a `marking` member is marked only if the
-// directory doesn't already show must-change; a `notifying` member is never notified again (we
-// can't know whether the message left, and twice is worse than an "unknown" in the report).
+// action once (for `lock`, the directory locks in batches too, each member once). Every member
+// step is a conditional UPDATE from the state before it, and a pass first settles the steps a
+// killed pass left half-done: a `marking` member is marked only if the directory doesn't already
+// show must-change; a `notifying` member is never notified again (we can't know whether the
+// message left, and twice is worse than an "unknown" in the report).
 
+import { sql } from 'kysely';
 import type { Config } from '../config/schema.ts';
 import type { Directory, DirectoryAccount } from '../directory/directory.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -61,6 +63,8 @@ export interface CampaignRunResult {
   changed: number;
   reminders: number;
   deadlineActions: number;
+  /** Members locked in the directory by a `lock` deadline action. */
+  directoryLocked: number;
   completed: number;
 }
 
@@ -90,6 +94,7 @@ export class CampaignRunner {
       changed: 0,
       reminders: 0,
       deadlineActions: 0,
+      directoryLocked: 0,
       completed: 0,
     };
     const now = this.#d.clock.now().getTime();
@@ -132,8 +137,9 @@ export class CampaignRunner {
     }
     result.changed += await this.refresh(campaign, this.#o.refreshBatchSize);
     result.reminders += await this.#reminders(campaign, keepGoing);
-    const deadline = await this.#deadline(campaign, result);
-    if (!deadline) await this.#snapshot(campaign.id, false);
+    const deadline = await this.#deadline(campaign, result, keepGoing);
+    if (deadline === 'stopped') return false;
+    if (deadline === 'not_yet') await this.#snapshot(campaign.id, false);
     return true;
   }
 
@@ -457,43 +463,62 @@ export class CampaignRunner {
 
   /**
    * At the deadline, once everyone has been notified: a last full refresh (nobody who changed is
-   * blocked), the action taken once (claimed by a conditional UPDATE on deadline_action_at), then
-   * the campaign completes. True when it ran now.
+   * blocked), the action claimed once (a conditional UPDATE on deadline_action_at) and the sign-in
+   * block set on the members still pending; for `lock` on a directory that can lock, those members
+   * are then locked in the directory in batches (#lockInDirectory), each once, resumed by the next
+   * pass if this one stops; then the campaign completes. 'done' when it completed now.
    */
-  async #deadline(campaign: Campaign, result: CampaignRunResult): Promise<boolean> {
+  async #deadline(campaign: Campaign, result: CampaignRunResult, keepGoing: KeepGoing): Promise<'done' | 'not_yet' | 'stopped'> {
     const now = this.#d.clock.now().getTime();
-    if (now < campaign.deadline.getTime() || campaign.allNotifiedAt === null) return false;
-    // A complete pass from the start, however far the background refresh had got.
-    await this.#db.updateTable('campaigns').set({ refresh_cursor: null }).where('id', '=', campaign.id).execute();
-    for (;;) {
-      result.changed += await this.refresh(campaign, this.#o.refreshBatchSize);
-      const row = await getCampaignRow(this.#db, campaign.id);
-      if (row?.refresh_cursor == null) break;
+    if (now < campaign.deadline.getTime() || campaign.allNotifiedAt === null) return 'not_yet';
+    const locksInDirectory = campaign.deadlineAction === 'lock' && this.#d.directory.canLock;
+    if (campaign.deadlineActionAt === null) {
+      // A complete pass from the start, however far the background refresh had got.
+      await this.#db.updateTable('campaigns').set({ refresh_cursor: null }).where('id', '=', campaign.id).execute();
+      for (;;) {
+        result.changed += await this.refresh(campaign, this.#o.refreshBatchSize);
+        const row = await getCampaignRow(this.#db, campaign.id);
+        if (row?.refresh_cursor == null) break;
+      }
+      const claimed = await this.#db
+        .updateTable('campaigns')
+        .set({ deadline_action_at: now })
+        .where('id', '=', campaign.id)
+        .where('status', '=', 'running')
+        .where('deadline_action_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return 'not_yet';
+      campaign.deadlineActionAt = new Date(now);
     }
-    const claimed = await this.#db
-      .updateTable('campaigns')
-      .set({ deadline_action_at: now })
-      .where('id', '=', campaign.id)
-      .where('status', '=', 'running')
-      .where('deadline_action_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(claimed.numUpdatedRows) !== 1) return false;
-    let locked = 0;
+    // Also on a resumed pass (the claim landed, the completion didn't): the same members again,
+    // which changes nothing for those already blocked or queued.
     if (campaign.deadlineAction !== 'none') {
-      // The Directory port has no lock(id): `lock` is enforced as Nyckel's sign-in block (see campaign.ts).
-      const applied = await this.#db
+      await this.#db
         .updateTable('campaign_members')
-        .set({ locked: 1 })
+        .set(locksInDirectory ? { locked: 1, directory_lock: 'pending' } : { locked: 1 })
         .where('campaign_id', '=', campaign.id)
         .where('changed_at', 'is', null)
         .where('state', 'in', ['marked', 'notifying', 'notified'])
-        .executeTakeFirst();
-      locked = Number(applied.numUpdatedRows);
+        .where('directory_lock', 'is', null)
+        .execute();
     }
+    if (locksInDirectory) {
+      const locking = await this.#lockInDirectory(campaign, keepGoing);
+      result.directoryLocked += locking.locked;
+      if (locking.outcome === 'stopped') return 'stopped';
+      // Cancelled while locking: not completed, and no deadline_action event claims a finished action.
+      if (locking.outcome === 'cancelled') return 'not_yet';
+    }
+    const counts = await this.#deadlineCounts(campaign.id);
     await this.#audit('campaign.deadline_action', campaign, 'success', {
       action: campaign.deadlineAction,
-      locked,
-      ...(campaign.deadlineAction === 'lock' ? { fallback: 'block_sign_in' } : {}),
+      locked: counts.blocked,
+      ...(campaign.deadlineAction !== 'lock'
+        ? {}
+        : locksInDirectory
+          ? { directoryLocked: counts.directoryLocked, directoryLockFailed: counts.directoryLockFailed }
+          : // This directory can't lock (Active Directory): the sign-in block stands in for it.
+            { fallback: 'block_sign_in' }),
     });
     await this.#db
       .updateTable('campaigns')
@@ -505,7 +530,102 @@ export class CampaignRunner {
     result.completed++;
     await this.#snapshot(campaign.id, true);
     await this.#audit('campaign.completed', campaign, 'success', { ...(await countProgress(this.#db, campaign.id)) });
-    return true;
+    return 'done';
+  }
+
+  /**
+   * Locks the members queued by the deadline action (`directory_lock = 'pending'`) in batches,
+   * each `pending → locking → locked` by conditional UPDATEs, as the marking goes. First it
+   * settles what a killed pass left `locking`: locked only if the directory doesn't already show
+   * a lock, so lock() is called once. A member who changed meanwhile is not locked (the directory
+   * is read just before). `done` when nobody is left, `stopped` when the pass must stop, or `cancelled`.
+   */
+  async #lockInDirectory(campaign: Campaign, keepGoing: KeepGoing): Promise<{ locked: number; outcome: 'done' | 'stopped' | 'cancelled' }> {
+    let locked = 0;
+    for (const [from, recovering] of [
+      ['locking', true],
+      ['pending', false],
+    ] as const) {
+      for (;;) {
+        // Cancelled meanwhile: no more locks (those already taken stay until a reset or an unlock).
+        if (!recovering && !(await this.#stillRunning(campaign.id))) return { locked, outcome: 'cancelled' };
+        const rows = await this.#db
+          .selectFrom('campaign_members')
+          .select(['account_id', 'marked_at'])
+          .where('campaign_id', '=', campaign.id)
+          .where('directory_lock', '=', from)
+          .orderBy('username')
+          .limit(this.#o.batchSize)
+          .execute();
+        if (rows.length === 0) break;
+        for (const r of rows) {
+          if (!recovering && !(await this.#lockTransition(campaign.id, r.account_id, 'pending', 'locking'))) continue;
+          if ((await this.#lockOne(campaign.id, r.account_id, Number(r.marked_at ?? 0), recovering)) === 'locked') locked++;
+        }
+        if (!(await keepGoing())) return { locked, outcome: 'stopped' };
+        if (!recovering && this.#o.batchPauseMs > 0) await sleep(this.#o.batchPauseMs);
+      }
+    }
+    return { locked, outcome: 'done' };
+  }
+
+  /**
+   * Locks one claimed (`locking`) member in the directory. Read first: a member whose password
+   * changed after the mark is recorded as changed and not locked; recovering, a lock already in
+   * place means the killed pass got that far. The directory refusing (the account gone, a policy
+   * that can't lock) is recorded as `failed` (the sign-in block stays); a directory that can't be
+   * reached stops the pass with the member still `locking`.
+   */
+  async #lockOne(campaignId: string, accountId: string, markedAt: number, recovering: boolean): Promise<'locked' | 'changed' | 'failed'> {
+    const directory = this.#d.directory;
+    try {
+      const state = await directory.readState(accountId);
+      const changedAt = state.passwordChangedAt?.getTime() ?? null;
+      if (!state.mustChange && changedAt !== null && changedAt >= markedAt - CHANGE_TOLERANCE_MS) {
+        await this.#recordChanged(campaignId, accountId, changedAt);
+        await this.#lockTransition(campaignId, accountId, 'locking', null);
+        return 'changed';
+      }
+      if (!(recovering && state.isLocked && state.lockedUntil === null)) await directory.lock(accountId);
+    } catch (error) {
+      if (!isNyckelError(error) || error.code === 'directory_unavailable') throw error;
+      this.#d.logger.warn({ campaign: campaignId, reason: error.code }, 'a campaign member could not be locked in the directory');
+      await this.#lockTransition(campaignId, accountId, 'locking', 'failed');
+      return 'failed';
+    }
+    await this.#lockTransition(campaignId, accountId, 'locking', 'locked');
+    return 'locked';
+  }
+
+  /** Moves one member's directory lock step; true when this call made the move. */
+  async #lockTransition(campaignId: string, accountId: string, from: string, to: string | null): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('campaign_members')
+      .set({ directory_lock: to })
+      .where('campaign_id', '=', campaignId)
+      .where('account_id', '=', accountId)
+      .where('directory_lock', '=', from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** For the deadline_action event: members blocked, and locked in the directory or refused by it. */
+  async #deadlineCounts(campaignId: string): Promise<{ blocked: number; directoryLocked: number; directoryLockFailed: number }> {
+    const rows = await this.#db
+      .selectFrom('campaign_members')
+      .select(['locked', 'directory_lock', sql<number>`count(*)`.as('n')])
+      .where('campaign_id', '=', campaignId)
+      .where('changed_at', 'is', null)
+      .groupBy(['locked', 'directory_lock'])
+      .execute();
+    const counts = { blocked: 0, directoryLocked: 0, directoryLockFailed: 0 };
+    for (const r of rows) {
+      const n = Number(r.n);
+      if (Number(r.locked) === 1) counts.blocked += n;
+      if (r.directory_lock === 'locked') counts.directoryLocked += n;
+      if (r.directory_lock === 'failed') counts.directoryLockFailed += n;
+    }
+    return counts;
   }
 
   /** Records the counts for the chart when due (or `force`), at most one per millisecond. */

@@ -67,6 +67,8 @@ export class StoreCampaignService implements CampaignService {
   async create(input: CreateCampaignInput, actor: CampaignActor): Promise<CreateCampaignResult> {
     const now = this.#d.clock.now().getTime();
     const errors = validate(input, now);
+    // Offering a lock the directory can't take would leave the admin believing accounts get locked.
+    if (input.deadlineAction === 'lock' && !this.#d.directory.canLock) errors.push({ field: 'deadlineAction', code: 'lock_unsupported' });
     let members: Array<{ id: string; username: string; displayName: string; department: string | null }> = [];
     let upload: UploadReport | null = null;
     if (input.target?.kind === 'list') {

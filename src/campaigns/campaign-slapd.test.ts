@@ -11,7 +11,7 @@ import { configSchema } from '../config/schema.ts';
 import type { DirectoryAccount } from '../directory/directory.ts';
 import { resolveLdapSettings } from '../directory/ldap/ldap-config.ts';
 import { OpenLdapDirectory } from '../directory/ldap/openldap-directory.ts';
-import { systemClock } from '../domain/clock.ts';
+import { ManualClock, systemClock } from '../domain/clock.ts';
 import { createLogger } from '../observability/logger.ts';
 import { migrateToLatest, openDatabase } from '../store/database.ts';
 import { KyselyStore } from '../store/kysely-store.ts';
@@ -133,5 +133,45 @@ describe(`a campaign over ${COUNT} accounts in a real slapd`, () => {
     for await (const m of service.pending(id)) pending.add(m.username);
     assert.ok(!pending.has('ldap00001'));
     assert.ok(pending.has('ldap00121'));
+  });
+
+  it('at the deadline, `lock` locks the pending in slapd (not the one who changed), and a reset unlocks', async () => {
+    const logger = createLogger('silent');
+    // The job's time is moved past the deadline; slapd's own times stay real.
+    const clock = new ManualClock(new Date());
+    const service = new StoreCampaignService({ store, directory, clock, logger });
+    const runner = new CampaignRunner(
+      { store, directory, messenger: new RecordingMessenger(), clock, logger, config: campaignTestConfig() },
+      { batchSize: 4, batchPauseMs: 0 },
+    );
+    const members = accounts.slice(-10);
+    const created = await service.create(
+      {
+        title: 'LDAP-låsningen',
+        deadline: new Date(clock.now().getTime() + 7 * DAY),
+        target: { kind: 'list', text: members.map((a) => a.username).join('\n') },
+        channels: ['work_email'],
+        deadlineAction: 'lock',
+      },
+      ADMIN,
+    );
+    assert.ok(created.ok);
+    await service.start(created.campaign.id, ADMIN);
+    assert.equal((await runner.runOnce()).marked, 10);
+    const [changer, locked, ...rest] = members as [DirectoryAccount, DirectoryAccount, ...DirectoryAccount[]];
+    await directory.setPassword(changer.id, 'Bytt-i-tid-2026-ok');
+    clock.set(new Date(created.campaign.deadline.getTime() + 60_000));
+    const result = await runner.runOnce();
+    assert.equal((await service.get(created.campaign.id))?.status, 'completed');
+    // The campaign above (deadline action none) reaches its deadline too, and locks nobody.
+    assert.equal(result.directoryLocked, 9);
+    for (const a of [locked, ...rest]) {
+      const state = await directory.readState(a.id);
+      assert.deepEqual([state.isLocked, state.lockedUntil, state.isDisabled], [true, null, false], a.username);
+    }
+    assert.equal((await directory.authenticate(locked.username, START_PASSWORD)).outcome, 'locked', 'slapd refuses the bind');
+    assert.equal((await directory.readState(changer.id)).isLocked, false, 'the one who changed in time is not locked');
+    await directory.setPassword(locked.id, 'Efter-laset-2026-ok');
+    assert.equal((await directory.authenticate(locked.username, 'Efter-laset-2026-ok')).outcome, 'ok', 'a reset unlocks');
   });
 });

@@ -43,8 +43,11 @@ export const CAMPAIGN_CHANNELS: readonly CampaignChannel[] = ['email', 'sms', 'w
  * - `none`: nothing (they stay must-change in the directory).
  * - `block_sign_in`: Nyckel refuses them self-service sign-in with the old password until they
  *   reset it (CampaignService.isSignInBlocked, for the sign-in flow); enforced in Nyckel only.
- * - `lock`: lock the account in the directory when the directory adapter can lock; the
- *   Directory port has no lock(id) today, so this falls back to `block_sign_in` and the audit
+ * - `lock`: the sign-in block, and the account locked in the directory (Directory.lock: no
+ *   sign-in anywhere until a reset or an unlock lifts it), in batches, once per member. Only
+ *   where the directory can lock (`Directory.canLock`; Active Directory can't): create() refuses
+ *   it otherwise with `lock_unsupported`. A campaign with `lock` that meets a directory that
+ *   can't lock (the directory was changed since) gets the sign-in block only, and the audit
  *   event says so (`detail.fallback = 'block_sign_in'`).
  */
 export type DeadlineAction = 'none' | 'block_sign_in' | 'lock';
@@ -120,7 +123,9 @@ export interface CampaignFieldError {
     | 'upload_too_many_lines'
     | 'upload_binary'
     | 'upload_empty'
-    | 'no_members';
+    | 'no_members'
+    /** deadlineAction `lock` on a directory that can't lock accounts (Directory.canLock is false). */
+    | 'lock_unsupported';
 }
 
 /** One problem line in an uploaded list. Lines are 1-based. */

@@ -259,6 +259,7 @@ const runOnceCommand: Command = {
           ['Changed since the last pass', String(result.changed)],
           ['Reminders sent', String(result.reminders)],
           ['Deadline actions', String(result.deadlineActions)],
+          ['Locked in the directory', String(result.directoryLocked)],
           ['Campaigns completed', String(result.completed)],
         ]),
       );

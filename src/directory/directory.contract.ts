@@ -43,6 +43,8 @@ export interface DirectoryHarness {
   hasNestedGroups: boolean;
   /** A well-formed group reference that names no group. */
   unknownGroup: string;
+  /** Whether the backend can lock an account on request; the adapter's `canLock` must say the same. */
+  canLock: boolean;
   cleanup(): Promise<void>;
 }
 
@@ -354,6 +356,76 @@ export function directoryContract(name: string, setup: () => Promise<DirectoryHa
       test('a privileged account reads as privileged', async () => {
         const a = await account({ privileged: true });
         assert.equal((await directory.readState(a.id)).isPrivileged, true);
+      });
+    });
+
+    describe('lock', () => {
+      /**
+       * Locks the account where the directory can (true); otherwise checks that lock() is refused
+       * and left the account as it was (false), so both kinds of adapter assert something.
+       */
+      async function lockOrRefused(a: DirectoryAccount & { spec: TestAccountSpec }): Promise<boolean> {
+        if (h.canLock) {
+          await directory.lock(a.id);
+          return true;
+        }
+        await rejectsWith(directory.lock(a.id), 'internal');
+        const state = await directory.readState(a.id);
+        assert.equal(state.isLocked, false, 'a refused lock leaves the account unlocked');
+        assert.equal(state.isDisabled, false, 'a refused lock does not disable the account either');
+        assert.equal((await directory.authenticate(a.spec.username, PASSWORD_1)).outcome, 'ok');
+        return false;
+      }
+
+      test('canLock says what the backend can do', () => {
+        assert.equal(directory.canLock, h.canLock);
+      });
+
+      test('a locked account refuses even the right password until unlocked; unlock lifts it', async () => {
+        const a = await account();
+        if (!(await lockOrRefused(a))) return;
+        const state = await directory.readState(a.id);
+        assert.equal(state.isLocked, true);
+        assert.equal(state.lockedUntil, null, 'locked until unlocked, not for a while');
+        assert.equal(state.isDisabled, false, 'locked, not disabled');
+        const signIn = await directory.authenticate(a.spec.username, PASSWORD_1);
+        assert.equal(signIn.outcome, 'locked');
+        assert.equal(signIn.account?.id, a.id);
+        await rejectsWith(directory.changePassword(a.id, PASSWORD_1, PASSWORD_2), 'account_locked');
+        await h.passTime(1_500);
+        assert.equal((await directory.authenticate(a.spec.username, PASSWORD_1)).outcome, 'locked', 'the lock does not end by itself');
+        await directory.lock(a.id);
+        assert.equal((await directory.readState(a.id)).isLocked, true, 'locking again is harmless');
+
+        await directory.unlock(a.id);
+        assert.equal((await directory.readState(a.id)).isLocked, false);
+        assert.equal((await directory.authenticate(a.spec.username, PASSWORD_1)).outcome, 'ok');
+      });
+
+      test('a reset (setPassword) lifts the lock, as it lifts a lockout', async () => {
+        const a = await account();
+        if (!(await lockOrRefused(a))) return;
+        await directory.setPassword(a.id, PASSWORD_2);
+        assert.equal((await directory.readState(a.id)).isLocked, false);
+        assert.equal((await directory.authenticate(a.spec.username, PASSWORD_2)).outcome, 'ok');
+      });
+
+      test('failed attempts on a locked account do not turn the lock into one that ends by itself', async () => {
+        const a = await account();
+        if (!(await lockOrRefused(a))) return;
+        for (let i = 0; i < h.lockoutThreshold + 1; i++) {
+          assert.equal((await directory.authenticate(a.spec.username, WRONG)).outcome, 'locked', `attempt ${i + 1}`);
+        }
+        const state = await directory.readState(a.id);
+        assert.equal(state.isLocked, true);
+        assert.equal(state.lockedUntil, null);
+      });
+
+      test('lock on an unknown id gives account_not_found (where the directory can lock)', async () => {
+        const a = await account();
+        if (!(await lockOrRefused(a))) return;
+        await rejectsWith(directory.lock(`${a.id}x`), 'account_not_found');
+        await rejectsWith(directory.lock(''), 'account_not_found');
       });
     });
 

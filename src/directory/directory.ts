@@ -75,8 +75,22 @@ export interface Directory {
   setPassword(id: string, newPassword: string, options?: { mustChange?: boolean }): Promise<void>;
   /** Changes a password as the user, old and new. Throws 'invalid_credentials' or 'policy_violation'. */
   changePassword(id: string, oldPassword: string, newPassword: string): Promise<void>;
+  /** Lifts a lock: one after failed attempts, and one put on by lock(). */
   unlock(id: string): Promise<void>;
   requireChange(id: string): Promise<void>;
+  /**
+   * Whether lock() works on this directory: true for embedded and OpenLDAP, false for Active
+   * Directory. Callers check it before offering or calling lock() (a campaign's deadline action).
+   */
+  readonly canLock: boolean;
+  /**
+   * Locks the account until it is unlocked: no password signs in, wherever the directory checks
+   * it, until unlock(id) or a reset (setPassword) lifts it, as for a lockout after failed
+   * attempts. readState then answers `isLocked: true, lockedUntil: null` (not disabled).
+   * Locking a locked account is harmless; a lock an administrator put on in the directory stays
+   * as it is. Throws 'account_not_found' for an unknown id, and 'internal' when `canLock` is false.
+   */
+  lock(id: string): Promise<void>;
   /**
    * Accounts page by page, in a stable order (campaigns and reports walk every account). With
    * `group`, only that group's members (nested membership included where the directory can

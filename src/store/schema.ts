@@ -259,6 +259,8 @@ export interface CampaignMembersTable {
   changed_at: number | null;
   locked: Generated<number>;
   skipped_reason: string | null;
+  /** The deadline action `lock` in the directory: pending | locking | locked | failed; null when not concerned (migration 0010). */
+  directory_lock: string | null;
 }
 
 /** Campaign reminders sent: the key makes each (campaign, account, threshold) a one-time claim. */

@@ -34,6 +34,8 @@ function unreachableDirectory(real: Directory): Directory {
     changePassword: down,
     unlock: down,
     requireChange: down,
+    canLock: real.canLock,
+    lock: down,
     listAccounts: down,
     groupsOf: down,
     ping: down,

@@ -121,6 +121,7 @@ directoryContract('Active Directory (Samba AD DC)', async () => {
     },
     hasNestedGroups: true,
     unknownGroup: `CN=No Such Group ${run},CN=Users,${dc.baseDn}`,
+    canLock: false,
     lockoutThreshold: SAMBA_POLICY.lockoutThreshold,
     now: () => new Date(),
     passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

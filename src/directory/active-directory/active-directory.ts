@@ -99,6 +99,8 @@ interface FoundEntry {
 
 export class ActiveDirectory implements Directory {
   readonly kind = 'active-directory' as const;
+  // AD lets a client write lockoutTime only as 0 (unlock); only the DC locks, and disabling is not lifted by a reset.
+  readonly canLock = false;
   private readonly pool: LdapConnectionPool;
   private readonly settings: LdapSettings;
   private readonly ad: ActiveDirectorySettings;
@@ -354,6 +356,10 @@ export class ActiveDirectory implements Directory {
   async unlock(id: string): Promise<void> {
     // lockoutTime 0 is AD's unlock; it also clears badPwdCount.
     await this.writeAttribute('unlock', id, 'lockoutTime', '0');
+  }
+
+  async lock(_id: string): Promise<void> {
+    throw new NyckelError('internal', "Active Directory can't lock an account on request (canLock is false)");
   }
 
   async requireChange(id: string): Promise<void> {

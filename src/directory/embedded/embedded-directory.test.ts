@@ -113,6 +113,7 @@ for (const backend of backends) {
       },
       hasNestedGroups: false,
       unknownGroup: 'Ingen sådan grupp',
+      canLock: true,
       cleanup,
     };
   });

@@ -36,6 +36,11 @@ const MAX_ID = 64;
 const MAX_PAGE_SIZE = 1000;
 /** Rows per statement in a bulk import: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const IMPORT_CHUNK = 500;
+/**
+ * `locked_until` of a lock that lasts until unlocked (lock()): the latest instant a JavaScript
+ * Date can hold (ECMA-262 time value range), so it is never "over" and no timed lockout has it.
+ */
+const LOCKED_UNTIL_UNLOCKED = 8_640_000_000_000_000;
 
 /** Trims, NFC-normalises and lower-cases a username or e-mail; null when it can't name an account. */
 function normaliseIdentifier(raw: string): string | null {
@@ -115,6 +120,7 @@ function decodeCursor(cursor: string): string {
 
 export class EmbeddedDirectory implements Directory {
   readonly kind = 'embedded' as const;
+  readonly canLock = true;
   readonly #db: Kysely<Database>;
   readonly #settings: EmbeddedDirectorySettings;
   readonly #policy: PasswordPolicySettings;
@@ -150,7 +156,7 @@ export class EmbeddedDirectory implements Directory {
     const expiresAt = this.#expiresAt(row);
     return {
       isLocked: lockedUntil !== null,
-      lockedUntil: lockedUntil === null ? null : new Date(lockedUntil),
+      lockedUntil: lockedUntil === null || lockedUntil === LOCKED_UNTIL_UNLOCKED ? null : new Date(lockedUntil),
       isDisabled: row.disabled === 1,
       mustChange: row.must_change === 1,
       isExpired: expiresAt !== null && now >= expiresAt,
@@ -241,6 +247,11 @@ export class EmbeddedDirectory implements Directory {
 
   async requireChange(id: string): Promise<void> {
     await this.#updateOrFail(id, { must_change: 1 });
+  }
+
+  async lock(id: string): Promise<void> {
+    // Stored like a lockout after failed attempts, so unlock() and a reset lift it the same way.
+    await this.#updateOrFail(id, { locked_until: LOCKED_UNTIL_UNLOCKED });
   }
 
   async ping(): Promise<void> {
@@ -447,9 +458,12 @@ export class EmbeddedDirectory implements Directory {
       .updateTable('accounts')
       .set({
         failed_attempts: sql<number>`failed_attempts + 1`,
+        // A lock until unlocked (lock()) is never shortened to a timed one by a failure counted at the same time.
         locked_until:
           threshold > 0
-            ? sql<number | null>`case when failed_attempts + 1 >= ${threshold} then ${lockEnd} else locked_until end`
+            ? sql<
+                number | null
+              >`case when locked_until = ${LOCKED_UNTIL_UNLOCKED} then locked_until when failed_attempts + 1 >= ${threshold} then ${lockEnd} else locked_until end`
             : sql<number | null>`locked_until`,
       })
       .where('id', '=', id)
@@ -458,7 +472,13 @@ export class EmbeddedDirectory implements Directory {
 
   async #afterSuccess(row: AccountRow, candidate: string): Promise<void> {
     if (row.failed_attempts !== 0 || row.locked_until !== null) {
-      await this.#db.updateTable('accounts').set({ failed_attempts: 0, locked_until: null }).where('id', '=', row.id).execute();
+      // A lock() that landed after the password was checked stays: only unlock() or a reset lifts it.
+      await this.#db
+        .updateTable('accounts')
+        .set({ failed_attempts: 0, locked_until: null })
+        .where('id', '=', row.id)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '!=', LOCKED_UNTIL_UNLOCKED)]))
+        .execute();
     }
     // Upgrade a hash made with older cost parameters while the password is at hand (OWASP:
     // rehash on next sign-in). Only if nobody changed the password meanwhile.

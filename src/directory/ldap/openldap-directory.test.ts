@@ -58,6 +58,7 @@ directoryContract('OpenLDAP (slapd 2.5, ppolicy, LDAPS)', async () => {
     },
     hasNestedGroups: true,
     unknownGroup: `cn=no-such-group,ou=groups,${slapd.baseDn}`,
+    canLock: true,
     lockoutThreshold: slapd.policy.maxFailure,
     now: () => new Date(),
     passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -164,6 +165,59 @@ describe('OpenLDAP adapter specifics', () => {
     assert.equal((await directory.authenticate(u.spec.username, PASSWORD_1)).outcome, 'locked');
     await rejectsWith(directory.unlock(u.dn), 'account_disabled');
     assert.equal((await directory.readState(u.dn)).isLocked, true);
+  });
+
+  test("lock(): Nyckel's own value, held by slapd until unlocked even under a timed policy; an administrative lock stays; pwdLockout off is refused", async () => {
+    const lockedTime = async (dn: string) => {
+      const entry = (await slapd.asRoot((c) => c.search(dn, { scope: 'base', attributes: ['pwdAccountLockedTime'] }))).searchEntries[0];
+      const value = entry?.pwdAccountLockedTime;
+      return typeof value === 'string' ? value : null;
+    };
+    const policy = async (name: string, values: Record<string, string>) => {
+      const dn = `cn=${name}-${run},ou=policies,${slapd.baseDn}`;
+      await slapd.asRoot((c) =>
+        c.add(dn, { objectClass: ['device', 'pwdPolicy'], cn: `${name}-${run}`, pwdAttribute: 'userPassword', pwdMaxAge: '0', ...values }),
+      );
+      return dn;
+    };
+    const userUnder = async (policyDn: string) => {
+      const u = await user();
+      await slapd.asRoot((c) =>
+        c.modify(
+          u.dn,
+          new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdPolicySubentry', values: [policyDn] }) }),
+        ),
+      );
+      return u;
+    };
+    // Failure locks under this policy end by themselves after 2 s; Nyckel's lock must not.
+    const timed = await userUnder(await policy('timedlock', { pwdMaxFailure: '2', pwdLockout: 'TRUE', pwdLockoutDuration: '2' }));
+    await directory.lock(timed.dn);
+    assert.equal(await lockedTime(timed.dn), '19700101000000Z');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal((await directory.authenticate(timed.spec.username, PASSWORD_1)).outcome, 'locked', 'slapd refuses the bind');
+    const state = await directory.readState(timed.dn);
+    assert.deepEqual([state.isLocked, state.lockedUntil, state.isDisabled], [true, null, false]);
+    await directory.setPassword(timed.dn, PASSWORD_2);
+    assert.equal(await lockedTime(timed.dn), null, 'a reset lifts it');
+    assert.equal((await directory.authenticate(timed.spec.username, PASSWORD_2)).outcome, 'ok');
+
+    const byAdministrator = await user();
+    await slapd.asRoot((c) =>
+      c.modify(
+        byAdministrator.dn,
+        new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: ['000001010000Z'] }) }),
+      ),
+    );
+    await directory.lock(byAdministrator.dn);
+    assert.equal(await lockedTime(byAdministrator.dn), '000001010000Z', 'not replaced by a lock a reset would lift');
+    assert.equal((await directory.readState(byAdministrator.dn)).isDisabled, true);
+
+    // Without pwdLockout slapd ignores pwdAccountLockedTime altogether: lock() says so instead of pretending.
+    const noLockout = await userUnder(await policy('nolockout', { pwdLockout: 'FALSE' }));
+    await rejectsWith(directory.lock(noLockout.dn), 'config_invalid');
+    assert.equal(await lockedTime(noLockout.dn), null);
+    assert.equal((await directory.authenticate(noLockout.spec.username, PASSWORD_1)).outcome, 'ok');
   });
 
   test('history: slapd refuses a recent password with in_history, for a reset and for a change', async () => {

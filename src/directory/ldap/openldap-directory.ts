@@ -35,6 +35,13 @@ import { PASSWORD_MODIFY_OID, passwordModifyRequestValue } from './password-modi
 
 /** ppolicy's value of pwdAccountLockedTime for "locked by an administrator until unlocked by one". */
 const ADMINISTRATIVE_LOCK = '000001010000Z';
+/**
+ * Nyckel's own lock (lock()): slapd reads the epoch as "locked until unlocked" whatever
+ * pwdLockoutDuration says (its lock time parses to 0, as the administrator's value does), and the
+ * value differs from ADMINISTRATIVE_LOCK, so unlock and a reset may lift Nyckel's lock while an
+ * administrator's lock (which Nyckel reads as disabled) stays.
+ */
+const NYCKEL_LOCK = '19700101000000Z';
 /** The policy entry is read at most this often (it changes rarely). */
 const POLICY_CACHE_MS = 60_000;
 /** Longest password sent to the server (protects it from huge binds; NIST allows at least 64). */
@@ -46,6 +53,8 @@ const STATE_ATTRIBUTES = ['pwdAccountLockedTime', 'pwdChangedTime', 'pwdReset', 
 const GROUP_FILTER = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))';
 
 interface PasswordPolicy {
+  /** pwdLockout: without it slapd ignores pwdAccountLockedTime, so lock() would not hold. */
+  lockout: boolean;
   maxAgeSeconds: number;
   lockoutDurationSeconds: number;
   inHistory: number;
@@ -66,6 +75,7 @@ export interface OpenLdapDirectoryOptions extends LdapPoolOptions {
 
 export class OpenLdapDirectory implements Directory {
   readonly kind = 'ldap' as const;
+  readonly canLock = true;
   readonly #settings: LdapSettings;
   readonly #pool: LdapConnectionPool;
   readonly #writes = new AccountWriteLock();
@@ -228,6 +238,34 @@ export class OpenLdapDirectory implements Directory {
         )
         .catch((error: unknown) => {
           throw toDirectoryError('unlock', error);
+        });
+    });
+  }
+
+  async lock(id: string): Promise<void> {
+    const found = await this.#requireEntry(id);
+    const policy = await this.#policyFor(found.entry);
+    if (!policy.lockout) {
+      throw new NyckelError(
+        'config_invalid',
+        "the account's password policy (its pwdPolicySubentry, else directory.ldap.ppolicyDn) lacks pwdLockout: TRUE, so slapd would ignore a lock",
+        { detail: { operation: 'lock' } },
+      );
+    }
+    await this.#writes.run(found.dn, async () => {
+      await this.#pool
+        .withService(
+          'lock',
+          async (connection) => {
+            const current = await this.#requireEntry(found.dn, connection);
+            // An administrator's lock is stronger (Nyckel never lifts it): it stays as it is.
+            if (firstValue(current.entry, 'pwdAccountLockedTime') === ADMINISTRATIVE_LOCK) return;
+            await connection.client.modify(found.dn, [replace('pwdAccountLockedTime', [NYCKEL_LOCK])]);
+          },
+          { isWrite: true },
+        )
+        .catch((error: unknown) => {
+          throw toDirectoryError('lock', error);
         });
     });
   }
@@ -498,7 +536,7 @@ export class OpenLdapDirectory implements Directory {
   async #isLockedNow(found: AccountEntry): Promise<boolean> {
     const lockedValue = firstValue(found.entry, 'pwdAccountLockedTime');
     if (lockedValue === null) return false;
-    if (lockedValue === ADMINISTRATIVE_LOCK) return true;
+    if (lockedValue === ADMINISTRATIVE_LOCK || lockedValue === NYCKEL_LOCK) return true;
     const lockedAt = parseGeneralizedTime(lockedValue);
     const policy = await this.#policyFor(found.entry);
     if (lockedAt === null || policy.lockoutDurationSeconds === 0) return true;
@@ -510,10 +548,11 @@ export class OpenLdapDirectory implements Directory {
     const policy = await this.#policyFor(found.entry);
     const lockedValue = firstValue(found.entry, 'pwdAccountLockedTime');
     const isAdministrativeLock = lockedValue === ADMINISTRATIVE_LOCK;
-    const lockedAt = lockedValue === null || isAdministrativeLock ? null : parseGeneralizedTime(lockedValue);
+    const isNyckelLock = lockedValue === NYCKEL_LOCK;
+    const lockedAt = lockedValue === null || isAdministrativeLock || isNyckelLock ? null : parseGeneralizedTime(lockedValue);
     const lockEnds =
       lockedAt !== null && policy.lockoutDurationSeconds > 0 ? new Date(lockedAt.getTime() + policy.lockoutDurationSeconds * 1000) : null;
-    const isLocked = isAdministrativeLock || (lockedAt !== null && (lockEnds === null || lockEnds.getTime() > now));
+    const isLocked = isAdministrativeLock || isNyckelLock || (lockedAt !== null && (lockEnds === null || lockEnds.getTime() > now));
     const changedValue = firstValue(found.entry, 'pwdChangedTime');
     const passwordChangedAt = changedValue === null ? null : parseGeneralizedTime(changedValue);
     const passwordExpiresAt =
@@ -572,7 +611,7 @@ export class OpenLdapDirectory implements Directory {
   /** The account's password policy: its pwdPolicySubentry, else the configured ppolicy DN, else none. */
   async #policyFor(entry: Entry): Promise<PasswordPolicy> {
     const dn = firstValue(entry, 'pwdPolicySubentry') ?? this.#settings.ppolicyDn;
-    const none: PasswordPolicy = { maxAgeSeconds: 0, lockoutDurationSeconds: 0, inHistory: 0, minLength: 0 };
+    const none: PasswordPolicy = { lockout: false, maxAgeSeconds: 0, lockoutDurationSeconds: 0, inHistory: 0, minLength: 0 };
     if (dn === null) return none;
     const cached = this.#policyCache.get(dn);
     const now = Date.now();
@@ -591,6 +630,7 @@ export class OpenLdapDirectory implements Directory {
     const policyEntry = result.searchEntries[0];
     const number = (name: string) => Number.parseInt(policyEntry === undefined ? '0' : (firstValue(policyEntry, name) ?? '0'), 10) || 0;
     const policy: PasswordPolicy = {
+      lockout: policyEntry !== undefined && firstValue(policyEntry, 'pwdLockout')?.toUpperCase() === 'TRUE',
       maxAgeSeconds: number('pwdMaxAge'),
       lockoutDurationSeconds: number('pwdLockoutDuration'),
       inHistory: number('pwdInHistory'),

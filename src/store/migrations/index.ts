@@ -11,6 +11,7 @@ import * as m0006 from './0006-audit-chain.ts';
 import * as m0007 from './0007-account-groups.ts';
 import * as m0008 from './0008-campaigns.ts';
 import * as m0009 from './0009-expiry-reminders.ts';
+import * as m0010 from './0010-campaign-directory-lock.ts';
 
 export interface MigrationContext {
   dialect: 'sqlite' | 'postgres';
@@ -31,6 +32,7 @@ const migrations: Record<string, MigrationModule> = {
   '0007-account-groups': m0007,
   '0008-campaigns': m0008,
   '0009-expiry-reminders': m0009,
+  '0010-campaign-directory-lock': m0010,
 };
 
 export function migrationProvider(ctx: MigrationContext): MigrationProvider {

@@ -36,6 +36,11 @@ export const TARGET_KINDS: readonly TargetKind[] = ['everyone', 'department', 'g
 export const FORM_CHANNELS: readonly CampaignChannel[] = ['email', 'sms'];
 export const FORM_DEADLINE_ACTIONS: readonly DeadlineAction[] = ['none', 'block_sign_in', 'lock'];
 
+/** The deadline actions the form offers: `lock` only where the directory can lock (Directory.canLock). */
+export function offeredDeadlineActions(canLock: boolean): readonly DeadlineAction[] {
+  return canLock ? FORM_DEADLINE_ACTIONS : FORM_DEADLINE_ACTIONS.filter((action) => action !== 'lock');
+}
+
 /** What the form shows again after an error (never the file: a browser can't be given one back). */
 export interface CampaignFormValues {
   title: string;
@@ -188,7 +193,13 @@ export type ValidatedForm =
  * Checks every field except the file's content (the engine parses that). The reminders must
  * fall after today, so a reminder is never due before the campaign starts.
  */
-export function validateCampaignForm(t: Catalog, form: SubmittedForm, now: Date, uploadLimit: number): ValidatedForm {
+export function validateCampaignForm(
+  t: Catalog,
+  form: SubmittedForm,
+  now: Date,
+  uploadLimit: number,
+  options: { canLock: boolean },
+): ValidatedForm {
   const tc = t.campaigns;
   const v = form.values;
   const errors: FieldError[] = [];
@@ -255,8 +266,11 @@ export function validateCampaignForm(t: Catalog, form: SubmittedForm, now: Date,
   }
 
   const actionFirst = firstChoiceId('deadlineAction', FORM_DEADLINE_ACTIONS);
-  const deadlineAction = isOneOf(v.deadlineAction, FORM_DEADLINE_ACTIONS) ? v.deadlineAction : null;
-  if (deadlineAction === null) errors.push({ field: actionFirst, message: tc.deadlineActionMissing });
+  const deadlineAction = isOneOf(v.deadlineAction, offeredDeadlineActions(options.canLock)) ? v.deadlineAction : null;
+  if (deadlineAction === null) {
+    // `lock` sent to a directory that can't lock (an old page, a changed configuration): say why.
+    errors.push({ field: actionFirst, message: v.deadlineAction === 'lock' ? tc.lockUnsupported : tc.deadlineActionMissing });
+  }
 
   if (errors.length > 0 || deadline === null || target === null || deadlineAction === null) return { ok: false, errors };
   return {
@@ -302,7 +316,10 @@ export function engineErrors(t: Catalog, errors: readonly CampaignFieldError[], 
       case 'reminderDaysBefore':
         return { field: 'reminders', message: tc.remindersInvalid(REMINDER_DAYS_MAX) };
       case 'deadlineAction':
-        return { field: firstChoiceId('deadlineAction', FORM_DEADLINE_ACTIONS), message: tc.deadlineActionMissing };
+        return {
+          field: firstChoiceId('deadlineAction', FORM_DEADLINE_ACTIONS),
+          message: error.code === 'lock_unsupported' ? tc.lockUnsupported : tc.deadlineActionMissing,
+        };
       default:
         return { field: 'upload', message: uploadMessage(t, error.code, uploadLimit) };
     }

@@ -3,6 +3,7 @@
 // multipart/form-data (the file); after an error every value comes back except the file, which
 // the page asks for again. Nothing happens to any account here: the next step is the confirmation.
 
+import type { DeadlineAction } from '../../../campaigns/campaign.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
 import { CsrfField, ErrorSummary, type FieldError } from '../../components/form-fields.tsx';
 import { StaffFrame } from '../staff-pages.tsx';
@@ -11,7 +12,7 @@ import { ChoiceField, InputField, TextAreaField } from './campaign-fields.tsx';
 import {
   type CampaignFormValues,
   FORM_CHANNELS,
-  FORM_DEADLINE_ACTIONS,
+  type FORM_DEADLINE_ACTIONS,
   formatKiB,
   MESSAGE_MAX,
   TARGET_KINDS,
@@ -28,6 +29,8 @@ export function CampaignNewPage(props: {
   uploadLimitBytes: number;
   /** A file was chosen before the form came back with errors: say it must be chosen again. */
   askFileAgain: boolean;
+  /** The deadline actions to offer (offeredDeadlineActions: `lock` only where the directory can lock). */
+  deadlineActions: readonly DeadlineAction[];
 }) {
   const { t, values, errors } = props;
   const tc = t.campaigns;
@@ -150,10 +153,11 @@ export function CampaignNewPage(props: {
           t={t}
           name="deadlineAction"
           legend={tc.deadlineActionLegend}
+          {...(props.deadlineActions.includes('lock') ? {} : { hint: tc.lockUnavailableHint })}
           kind="radio"
           selected={[values.deadlineAction]}
           errors={errors}
-          choices={FORM_DEADLINE_ACTIONS.map((action) => ({ value: action, label: actionLabels[action] }))}
+          choices={props.deadlineActions.map((action) => ({ value: action, label: actionLabels[action] }))}
         />
         <div class="actions">
           <button type="submit" class="button">

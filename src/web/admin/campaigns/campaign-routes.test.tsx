@@ -221,6 +221,39 @@ describe('campaign pages', () => {
     });
   }
 
+  it('where the directory cannot lock, locking is not offered (the form says why) and a posted lock is refused with the reason', async () => {
+    // As with Active Directory: the adapter says it can't lock.
+    Object.defineProperty(ctx.services.directory, 'canLock', { value: false });
+    assert.equal(ctx.services.directory.canLock, false);
+    const form = await admin.get('/admin/campaigns/new');
+    assert.equal(form.status, 200);
+    assert.doesNotMatch(form.body, /id="deadlineAction-lock"/);
+    assert.match(form.body, /id="deadlineAction-block_sign_in"/);
+    assert.match(form.body, /Katalogen kan inte låsa konton, så det går inte att välja\. Spärra självservice-inloggningen i stället\./);
+    const res = await postCampaign(admin, { deadlineAction: 'lock' });
+    assert.equal(res.status, 400);
+    assert.deepEqual(summaryErrors(res.body), [
+      ['deadlineAction-none', 'Katalogen kan inte låsa konton. Välj att spärra självservice-inloggningen i stället.'],
+    ]);
+    assertErrorsLinked(res.body);
+    assert.deepEqual(await campaigns(), []);
+    assert.equal(
+      catalogFor('en').campaigns.lockUnsupported,
+      "The directory can't lock accounts. Choose to block self-service sign-in instead.",
+    );
+    // Blocking sign-in is still accepted.
+    const blocked = await postCampaign(admin, { deadlineAction: 'block_sign_in' });
+    assert.equal(blocked.status, 200, summaryErrors(blocked.body).join('\n'));
+    assert.equal((await campaigns())[0]?.deadlineAction, 'block_sign_in');
+  });
+
+  it('where the directory can lock, a campaign with lock is accepted', async () => {
+    assert.equal(ctx.services.directory.canLock, true);
+    const res = await postCampaign(admin, { deadlineAction: 'lock' });
+    assert.equal(res.status, 200, summaryErrors(res.body).join('\n'));
+    assert.equal((await campaigns())[0]?.deadlineAction, 'lock');
+  });
+
   it('a department campaign: the confirmation counts its accounts; start needs a reason', async () => {
     const res = await postCampaign(admin, {});
     assert.equal(res.status, 200, summaryErrors(res.body).join('\n'));

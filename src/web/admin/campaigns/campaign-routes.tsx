@@ -32,6 +32,7 @@ import {
   type CampaignFormValues,
   emptyFormValues,
   engineErrors,
+  offeredDeadlineActions,
   readSubmittedForm,
   todayIn,
   uploadLimitBytes,
@@ -183,6 +184,7 @@ function renderNewForm(
       errors={errors}
       uploadLimitBytes={uploadLimitBytes(c.var.services.config.server.bodyLimitBytes)}
       askFileAgain={options.askFileAgain ?? false}
+      deadlineActions={offeredDeadlineActions(c.var.services.directory.canLock)}
     />,
   );
 }
@@ -224,14 +226,14 @@ async function parsedBody(c: Context<WebEnv>): Promise<Record<string, string | F
 
 async function createCampaign(c: Context<WebEnv>, staff: Staff): Promise<Response> {
   const { t } = c.var;
-  const { clock, config } = c.var.services;
+  const { clock, config, directory } = c.var.services;
   const service = campaignsOf(c.var.services);
   const submitted = readSubmittedForm(await parsedBody(c));
   const values = submitted.values;
   const limit = uploadLimitBytes(config.server.bodyLimitBytes);
   const askFileAgain = values.target === 'list' && submitted.file !== null;
 
-  const checked = validateCampaignForm(t, submitted, clock.now(), limit);
+  const checked = validateCampaignForm(t, submitted, clock.now(), limit, { canLock: directory.canLock });
   if (!checked.ok) return renderNewForm(c, staff, values, checked.errors, { askFileAgain });
 
   let target: CampaignTarget;
