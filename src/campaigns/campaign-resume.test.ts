@@ -70,7 +70,8 @@ describe('a campaign killed with SIGKILL mid-way and resumed in a new process', 
     const runChild = () =>
       spawn(
         process.execPath,
-        ['--disable-warning=ExperimentalWarning', '--import', tsxLoader, childScript, dbPath, outbox, calls, '20', '25', '1500'],
+        // Batches of 20, 60 ms apart (≥ 1.2 s in all, so the kill lands mid-way even on a loaded machine); a 10-minute lease.
+        ['--disable-warning=ExperimentalWarning', '--import', tsxLoader, childScript, dbPath, outbox, calls, '20', '60', '600000'],
         {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
@@ -102,8 +103,14 @@ describe('a campaign killed with SIGKILL mid-way and resumed in a new process', 
     });
     await once(blocked, 'exit');
     assert.equal(blockedOut.trim(), 'null', "the dead holder's lease is still running");
-    // Once the lease has run out, a new process takes over and finishes.
-    await new Promise((r) => setTimeout(r, 1_600));
+    // Once the lease has run out, a new process takes over and finishes. The lease is long, so no
+    // process start-up on a busy machine outlasts it; its end is brought forward here instead.
+    const expired = await store.db
+      .updateTable('job_locks')
+      .set({ expires_at: Date.now() - 1 })
+      .where('name', '=', 'campaigns')
+      .executeTakeFirst();
+    assert.equal(Number(expired.numUpdatedRows), 1, "the dead holder's lease was there to run out");
     const second = runChild();
     let out = '';
     second.stdout.setEncoding('utf8').on('data', (c: string) => {
@@ -134,7 +141,8 @@ describe('a campaign killed with SIGKILL mid-way and resumed in a new process', 
     );
     const unknown = await store.db.selectFrom('campaign_members').select('account_id').where('notify_outcome', '=', 'unknown').execute();
     assert.ok(unknown.length <= 1);
-    assert.equal(sent.size, COUNT - unknown.length);
+    // The send under way at the kill may have reached the outbox before its outcome was recorded: at most once either way.
+    assert.ok(sent.size >= COUNT - unknown.length && sent.size <= COUNT, `sent to ${sent.size} of ${COUNT}, ${unknown.length} unknown`);
     for (const a of accounts) if (!unknown.some((u) => u.account_id === a.id)) assert.equal(sent.get(a.email as string), 1, a.username);
   });
 });
