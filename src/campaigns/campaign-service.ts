@@ -306,7 +306,12 @@ export class StoreCampaignService implements CampaignService {
         subject: null,
         ip: actor.ip,
         outcome: 'success',
-        detail: { campaignId: campaign.id, agent: actor.username, ...detail },
+        detail: {
+          campaignId: campaign.id,
+          agent: actor.username,
+          ...(actor.reason === undefined ? {} : { reason: actor.reason }),
+          ...detail,
+        },
       },
       this.#d.clock.now(),
     );

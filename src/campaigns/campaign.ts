@@ -107,6 +107,8 @@ export interface CampaignActor {
   accountId: string;
   username: string;
   ip: string | null;
+  /** Why (staff actions are audited with a reason): in the campaign.started / .cancelled event's detail. */
+  reason?: string;
 }
 
 /** A field the create form must show an error on; `code` is a message key suffix for the catalog. */

@@ -281,7 +281,7 @@ describe('campaign pages', () => {
     assert.equal(started.location, `/admin/campaigns/campaign?id=${draft.id}&notice=started`);
     assert.equal((await ctx.services.campaigns.get(draft.id))?.status, 'running');
     const events = await ctx.services.store.db.selectFrom('audit_events').select(['type', 'detail']).execute();
-    const reasonEvent = events.find((e) => e.type === 'campaign.start_reason');
+    const reasonEvent = events.find((e) => e.type === 'campaign.started');
     assert.ok(reasonEvent, 'the reason is in the event log');
     assert.match(String(reasonEvent.detail), /Incident 2026-17/);
     assert.match(String(reasonEvent.detail), /anna\.andersson/);
@@ -468,6 +468,9 @@ describe('campaign pages', () => {
     const done = await admin.post('/admin/campaigns/cancel', { id: draft.id, reason: 'Fel förvaltning' });
     assert.equal(done.status, 303);
     assert.equal((await ctx.services.campaigns.get(draft.id))?.status, 'cancelled');
+    const cancelEvents = await ctx.services.store.listAudit({ type: 'campaign.cancelled', limit: 10 });
+    const event = cancelEvents.find((e) => (e.detail as { campaignId?: string }).campaignId === draft.id);
+    assert.equal((event?.detail as { reason?: string } | undefined)?.reason, 'Fel förvaltning', 'the reason is in the cancel event');
     const page = await admin.get(done.location ?? '');
     assert.match(page.body, /Lösenordsbytet har avbrutits/);
     assert.match(page.body, /Avbrutet/);

@@ -102,31 +102,6 @@ function checkReason(c: Context<WebEnv>, reason: string): FieldError[] {
 }
 
 /**
- * The admin's reason, in the event log next to the engine's own campaign.started / .cancelled
- * event (the engine's actor carries no reason).
- */
-async function auditReason(
-  c: Context<WebEnv>,
-  staff: Staff,
-  action: 'start' | 'cancel',
-  campaign: Campaign,
-  reason: string,
-): Promise<void> {
-  const { store, clock } = c.var.services;
-  await store.appendAudit(
-    {
-      type: `campaign.${action}_reason`,
-      actor: staff.session.accountId,
-      subject: campaign.id,
-      ip: c.var.clientIp,
-      outcome: 'success',
-      detail: { agent: staff.account.username, reason, campaign: campaign.id, title: campaign.title },
-    },
-    clock.now(),
-  );
-}
-
-/**
  * How many accounts a target reaches, for the confirmation step: a list's members were found
  * when it was created; the others are counted through the directory's paged listing.
  */
@@ -389,8 +364,8 @@ export function registerCampaignRoutes(routes: RouteTable): void {
       const reason = field(form, 'reason').trim();
       const errors = checkReason(c, reason);
       if (errors.length > 0) return renderConfirm(c, staff, campaign, { upload: null, reason, errors });
-      const started = await service.start(campaign.id, actorOf(c, staff));
-      if (started) await auditReason(c, staff, 'start', campaign, reason);
+      // The reason goes into the campaign.started event itself.
+      const started = await service.start(campaign.id, { ...actorOf(c, staff), reason });
       return c.redirect(`${campaignHref(campaign.id)}${started ? '&notice=started' : ''}`, 303);
     }),
   );
@@ -467,8 +442,7 @@ export function registerCampaignRoutes(routes: RouteTable): void {
           />,
         );
       }
-      const cancelled = await service.cancel(campaign.id, actorOf(c, staff));
-      if (cancelled) await auditReason(c, staff, 'cancel', campaign, reason);
+      const cancelled = await service.cancel(campaign.id, { ...actorOf(c, staff), reason });
       return c.redirect(`${campaignHref(campaign.id)}${cancelled ? '&notice=cancelled' : ''}`, 303);
     }),
   );
