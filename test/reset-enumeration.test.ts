@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { Hono } from 'hono';
 import { SoftAuthenticator } from '../src/methods/soft-authenticator.test-support.ts';
 import {
+  accountWithPasskey,
   addAuthenticator,
   addPasskey,
   addPhone,
@@ -101,13 +102,11 @@ describe('reset: no account enumeration', () => {
     await addAuthenticator(ctx, ctx.account.id);
     await addPhone(ctx, ctx.account.id);
     await addPasskey(ctx, ctx.account.id, annaKey);
-    const stranger = await ctx.services.embeddedDirectory?.createAccount(
+    strangerId = await accountWithPasskey(
+      ctx,
       { username: 'stina.stranger', email: 'stina@example.se', displayName: 'Stina' },
-      TEST_PASSWORD,
+      strangerKey,
     );
-    assert.ok(stranger);
-    strangerId = stranger.id;
-    await addPasskey(ctx, strangerId, strangerKey);
     await ctx.services.embeddedDirectory?.createAccount(
       { username: 'bo.berg', email: 'bo.berg@example.se', displayName: 'Bo Berg' },
       TEST_PASSWORD,

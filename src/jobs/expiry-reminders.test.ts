@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DirectoryAccount } from '../directory/directory.ts';
 import type { OutboxEntry } from '../messaging/outbox.ts';
+import { addMethod } from '../reports/report.test-support.ts';
 import { createTestContext, TEST_PASSWORD, type TestContext } from '../web/test-harness.ts';
 import { dueThreshold, type ExpiryReminderDeps, scheduleExpiryReminders, sendExpiryReminders } from './expiry-reminders.ts';
 import { JobLock } from './job-lock.ts';
@@ -51,26 +52,11 @@ describe('expiry reminders', () => {
     const directory = ctx.services.embeddedDirectory;
     assert.ok(directory !== null);
     // A private address registered as a method.
-    await ctx.services.store.db
-      .insertInto('security_methods')
-      .values({
-        id: 'private-mail',
-        account_id: ctx.account.id,
-        kind: 'email',
-        label: 'privat',
-        target: 'anna@privat.example',
-        secret: null,
-        is_default: 0,
-        totp_last_step: null,
-        credential_id: null,
-        public_key: null,
-        sign_count: null,
-        transports: null,
-        data: '{}',
-        created_at: start,
-        last_used_at: null,
-      })
-      .execute();
+    await addMethod(ctx.services.store, 'private-mail', ctx.account.id, 'email', {
+      label: 'privat',
+      target: 'anna@privat.example',
+      created_at: start,
+    });
     // No password: no expiry date. Disabled: can't sign in anyway.
     await directory.createAccount({
       username: 'bo.berg',

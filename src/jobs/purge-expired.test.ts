@@ -3,18 +3,15 @@
 // node:test's mock timers rather than by waiting.
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { usePostgres } from '../../test/support/postgres.ts';
-import { makeTempDir } from '../../test/support/temp-dir.ts';
+import { auditBackends } from '../audit/audit-store.test-support.ts';
 import { configSchema } from '../config/schema.ts';
 import { ManualClock } from '../domain/clock.ts';
 import * as passkeyRecords from '../methods/passkey-store.ts';
 import * as records from '../methods/security-info-store.ts';
 import { createLogger } from '../observability/logger.ts';
-import { migrateToLatest, openDatabase, type StoreTarget } from '../store/database.ts';
 import { KyselyResetFlowStore } from '../store/kysely-reset-flow-store.ts';
-import { KyselyStore } from '../store/kysely-store.ts';
+import type { KyselyStore } from '../store/kysely-store.ts';
 import type { JobLock } from './job-lock.ts';
 import { PURGE_INTERVAL_MS, type PurgeDeps, purgeExpired, schedulePurge } from './purge-expired.ts';
 
@@ -25,41 +22,21 @@ interface Backend {
   open(): Promise<{ store: KyselyStore; cleanup(): Promise<void> }>;
 }
 
-const backends: Backend[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const dir = await makeTempDir('purge-sqlite');
-      const target: StoreTarget = { driver: 'sqlite', path: join(dir.path, 'nyckel.db') };
-      const db = openDatabase(target);
-      await migrateToLatest(db);
-      const store = new KyselyStore(db.db, db.dialect);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await dir.cleanup();
-        },
-      };
-    },
+/** The audit tests' fresh, migrated stores (a SQLite file, a real PostgreSQL database), opened once each. */
+const backends: Backend[] = auditBackends.map((backend) => ({
+  name: backend.name,
+  async open() {
+    const database = await backend.create();
+    const store = await database.open();
+    return {
+      store,
+      async cleanup() {
+        await store.close();
+        await database.cleanup();
+      },
+    };
   },
-  {
-    name: 'PostgreSQL',
-    async open() {
-      const database = await usePostgres();
-      const db = openDatabase({ driver: 'postgres', url: database.url, poolSize: 4 });
-      await migrateToLatest(db);
-      const store = new KyselyStore(db.db, db.dialect);
-      return {
-        store,
-        async cleanup() {
-          await store.close();
-          await database.cleanup();
-        },
-      };
-    },
-  },
-];
+}));
 
 /** Idle timeout 30 minutes, absolute 12 hours (the defaults, spelled out because the test depends on them). */
 const config = configSchema.parse({ sessions: { idleMinutes: 30, absoluteMinutes: 720 } });

@@ -5,14 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { captureLogs } from '../../test/support/capture-logs.ts';
 import { startElksServer, startTwilioServer, startWebhookServer } from '../../test/support/sms-provider-servers.ts';
 import { startSmtpServer } from '../../test/support/smtp-server.ts';
 import { type ConfigInput, configSchema } from '../config/schema.ts';
 import { ManualClock } from '../domain/clock.ts';
 import { isNyckelError } from '../domain/errors.ts';
-import { createLogger } from '../observability/logger.ts';
 import { createMessenger } from './create-messenger.ts';
 import { SmtpEmailSender } from './email/smtp-email.ts';
 import { OutboxMessenger } from './outbox.ts';
@@ -75,7 +74,7 @@ describe('createMessenger', () => {
       );
       await viaTwilio.messenger.send({ channel: 'sms', to: '+46701234567', text: 'Hej' });
       assert.equal(twilio.requests.length, 1);
-      const { logger, lines } = logs();
+      const { logger, lines } = captureLogs();
       const viaWebhook = createMessenger(
         messagingFrom({ sms: { provider: 'webhook', webhook: { url: `${webhook.url}/sms`, secret, dangerouslyAllowHttp: true } } }),
         dir,
@@ -136,7 +135,7 @@ describe('createMessenger', () => {
   });
 
   test('risky SMTP settings are logged at start-up', () => {
-    const { logger, lines } = logs();
+    const { logger, lines } = captureLogs();
     const parts = createMessenger(
       messagingFrom({
         email: {
@@ -154,14 +153,3 @@ describe('createMessenger', () => {
     assert.match(text, /requireTLS/);
   });
 });
-
-function logs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: createLogger('info', stream), lines };
-}

@@ -44,6 +44,27 @@ const ORIGIN = 'https://nyckel.kommun.example';
 const RP_ID = 'nyckel.kommun.example';
 const ctx: CeremonyContext = { sessionKey: 'a'.repeat(64), requestOrigin: ORIGIN, ip: '192.0.2.10' };
 
+/** Ceremonies the portal must refuse, with the reason: another challenge, another origin, another rpId, no UV flag. */
+function refusedGestures(
+  wrongOrigin: string,
+  wrongRpId: string,
+): { name: string; reason: string; gesture: (challenge: string) => Gesture }[] {
+  return [
+    {
+      name: 'a wrong challenge',
+      reason: 'wrong_challenge',
+      gesture: () => ({ challenge: 'b3RoZXItY2hhbGxlbmdl', origin: ORIGIN, rpId: RP_ID }),
+    },
+    { name: 'a wrong origin', reason: 'wrong_origin', gesture: (challenge) => ({ challenge, origin: wrongOrigin, rpId: RP_ID }) },
+    { name: 'another rpId', reason: 'wrong_rp', gesture: (challenge) => ({ challenge, origin: ORIGIN, rpId: wrongRpId }) },
+    {
+      name: 'no UV flag',
+      reason: 'user_not_verified',
+      gesture: (challenge) => ({ challenge, origin: ORIGIN, rpId: RP_ID, userVerified: false }),
+    },
+  ];
+}
+
 interface Fixture {
   deps: PasskeyDeps;
   account: { accountId: string; userName: string; displayName: string };
@@ -172,24 +193,7 @@ for (const backend of backends()) {
         );
       });
 
-      const failures: { name: string; reason: string; gesture: (challenge: string) => Gesture }[] = [
-        {
-          name: 'a wrong challenge',
-          reason: 'wrong_challenge',
-          gesture: () => ({ challenge: 'b3RoZXItY2hhbGxlbmdl', origin: ORIGIN, rpId: RP_ID }),
-        },
-        {
-          name: 'a wrong origin',
-          reason: 'wrong_origin',
-          gesture: (challenge) => ({ challenge, origin: 'https://nyckel.evil.example', rpId: RP_ID }),
-        },
-        { name: 'another rpId', reason: 'wrong_rp', gesture: (challenge) => ({ challenge, origin: ORIGIN, rpId: 'evil.example' }) },
-        {
-          name: 'no UV flag',
-          reason: 'user_not_verified',
-          gesture: (challenge) => ({ challenge, origin: ORIGIN, rpId: RP_ID, userVerified: false }),
-        },
-      ];
+      const failures = refusedGestures('https://nyckel.evil.example', 'evil.example');
       for (const failure of failures) {
         it(`refuses ${failure.name}, stores nothing and audits the reason`, async () => {
           const f = fixture();
@@ -328,24 +332,7 @@ for (const backend of backends()) {
         });
       });
 
-      const failures: { name: string; reason: string; gesture: (challenge: string) => Gesture }[] = [
-        {
-          name: 'a wrong challenge',
-          reason: 'wrong_challenge',
-          gesture: () => ({ challenge: 'b3RoZXItY2hhbGxlbmdl', origin: ORIGIN, rpId: RP_ID }),
-        },
-        {
-          name: 'a wrong origin',
-          reason: 'wrong_origin',
-          gesture: (challenge) => ({ challenge, origin: 'http://nyckel.kommun.example', rpId: RP_ID }),
-        },
-        { name: 'another rpId', reason: 'wrong_rp', gesture: (challenge) => ({ challenge, origin: ORIGIN, rpId: 'kommun.example' }) },
-        {
-          name: 'no UV flag',
-          reason: 'user_not_verified',
-          gesture: (challenge) => ({ challenge, origin: ORIGIN, rpId: RP_ID, userVerified: false }),
-        },
-      ];
+      const failures = refusedGestures('http://nyckel.kommun.example', 'kommun.example');
       for (const failure of failures) {
         it(`refuses ${failure.name} and leaves the counter alone`, async () => {
           const f = fixture();

@@ -3,10 +3,9 @@
 // authenticator codes from Debian's oathtool.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { oathtool } from '../../test/support/oathtool.ts';
 import { usePostgres } from '../../test/support/postgres.ts';
 import { makeTempDir } from '../../test/support/temp-dir.ts';
 import { type Config, configSchema } from '../config/schema.ts';
@@ -48,16 +47,6 @@ class SwitchableMessenger implements Messenger {
     assert.ok(code, `no code was sent to ${target}`);
     return code;
   }
-}
-
-function oathtool(secretGrouped: string, at: Date): string {
-  assert.ok(existsSync('/usr/bin/oathtool'), 'oathtool is needed: install it with `apt-get install -y oathtool`');
-  const now = at
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d{3}Z$/, ' UTC');
-  // The secret as a person reads it off the page, spaces and all.
-  return execFileSync('/usr/bin/oathtool', ['--totp', '-b', secretGrouped.replaceAll(' ', ''), '--now', now], { encoding: 'utf8' }).trim();
 }
 
 interface Fixture {

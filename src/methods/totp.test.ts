@@ -2,9 +2,8 @@
 // implementation, plus drift limits, code normalisation and the otpauth URI.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { oathtool } from '../../test/support/oathtool.ts';
 import { ManualClock } from '../domain/clock.ts';
 import { generateTotp, groupSecret, matchTotpStep, newTotpSecret, normaliseTotpCode, totpStepAt, totpUri } from './totp.ts';
 
@@ -17,16 +16,6 @@ const rfcVectors: [number, string][] = [
   [2000000000, '69279037'],
   [20000000000, '65353130'],
 ];
-
-function oathtool(secret: string, at: Date): string {
-  const path = ['/usr/bin/oathtool', '/usr/local/bin/oathtool'].find((p) => existsSync(p));
-  assert.ok(path, 'oathtool is needed as an independent TOTP implementation: install it with `apt-get install -y oathtool`');
-  const now = at
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d{3}Z$/, ' UTC');
-  return execFileSync(path, ['--totp', '-b', secret, '--now', now], { encoding: 'utf8' }).trim();
-}
 
 describe('TOTP', () => {
   it('produces the RFC 6238 SHA-1 test vectors', () => {

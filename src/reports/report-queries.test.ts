@@ -8,31 +8,9 @@ import { auditBackends } from '../audit/audit-store.test-support.ts';
 import type { KyselyStore } from '../store/kysely-store.ts';
 import { measureActivity } from './activity-report.ts';
 import { csvCell, csvFileName, toCsv } from './csv.ts';
+import { addMethod } from './report.test-support.ts';
 import { parsePeriod } from './report-period.ts';
 import { ReportQueries } from './report-queries.ts';
-
-async function addMethod(store: KyselyStore, id: string, accountId: string, kind: string): Promise<void> {
-  await store.db
-    .insertInto('security_methods')
-    .values({
-      id,
-      account_id: accountId,
-      kind,
-      label: kind,
-      target: null,
-      secret: null,
-      is_default: 0,
-      totp_last_step: null,
-      credential_id: null,
-      public_key: null,
-      sign_count: null,
-      transports: null,
-      data: '{}',
-      created_at: 0,
-      last_used_at: null,
-    })
-    .execute();
-}
 
 // Days are the server's local days: run in Sweden's time zone, so a UTC day would put the events
 // just after local midnight on the wrong day.

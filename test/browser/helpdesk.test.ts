@@ -6,11 +6,12 @@
 // AA violation on any helpdesk page.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type Catalog, catalogs, type Language } from '../../src/i18n/catalog.ts';
 import { axeViolationReport, launchBrowser } from '../support/browser.ts';
+import { oathtool } from '../support/oathtool.ts';
+import { lastOutboxCode } from '../support/outbox.ts';
 import { mainHeading, startTestPortal, type TestPortal, testAccounts, withPortalPage } from '../support/portal.ts';
 
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -36,22 +37,6 @@ after(async () => {
 });
 
 const locales = { sv: 'sv-SE', en: 'en-GB' } as const;
-
-function oathtool(secret: string, offsetSeconds = 0): string {
-  const at = new Date(Date.now() + offsetSeconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secret.replace(/\s+/g, '')], { encoding: 'utf8' }).trim();
-}
-
-async function lastCode(to: string): Promise<string> {
-  for (const entry of await portal.services.outbox.read(50)) {
-    const code = /\b(\d{6})\b/.exec(entry.text)?.[1];
-    if (entry.channel === 'sms' && entry.to === to && code !== undefined) return code;
-  }
-  throw new Error(`no SMS code to ${to} in the outbox`);
-}
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -104,7 +89,7 @@ for (const lang of ['sv', 'en'] as const) {
     );
     const sent = await securityInfo.startPhoneEnrollment(caller.id, mobile, { ip: '127.0.0.1', language: lang });
     assert.ok(sent.ok);
-    assert.ok((await securityInfo.completeCodeEnrollment(caller.id, sent.challengeId, await lastCode(mobile))).ok);
+    assert.ok((await securityInfo.completeCodeEnrollment(caller.id, sent.challengeId, await lastOutboxCode(portal, 'sms', mobile))).ok);
     const enrollment = await securityInfo.startTotpEnrollment(caller.id, caller.username);
     assert.ok((await securityInfo.completeTotpEnrollment(caller.id, enrollment.enrollmentId, oathtool(enrollment.secretGrouped))).ok);
     for (let i = 0; i < 5; i++) await directory.authenticate(caller.username, 'fel-lösenord-varje-gång');
@@ -146,7 +131,7 @@ for (const lang of ['sv', 'en'] as const) {
       await k.type(t.helpdesk.codeLabel, '12');
       await k.activate('button', t.helpdesk.verifySubmit);
       await k.scan('verify the caller: code error', t.helpdesk.verifyTitle);
-      await k.type(t.helpdesk.codeLabel, await lastCode(mobile));
+      await k.type(t.helpdesk.codeLabel, await lastOutboxCode(portal, 'sms', mobile));
       await k.activate('button', t.helpdesk.verifySubmit);
       await k.scan('caller verified', t.helpdesk.verifiedTitle);
       await k.activate('link', t.helpdesk.backToUser(caller.displayName));

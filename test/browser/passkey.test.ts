@@ -7,10 +7,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { type Catalog, catalogs } from '../../src/i18n/catalog.ts';
 import { listPasskeys } from '../../src/methods/passkey-store.ts';
-import { assertNoAxeViolations, foreignRequests, launchBrowser, newContext, recordRequests, tabTo } from '../support/browser.ts';
+import { assertNoAxeViolations, launchBrowser, tabTo } from '../support/browser.ts';
+import { addVirtualAuthenticator, localhostBase, withLocalhostPage } from '../support/passkeys.ts';
 import { mainHeading, startTestPortal, submitSignIn, type TestPortal, testAccounts, textOf } from '../support/portal.ts';
 
 let browser: Browser;
@@ -27,7 +28,7 @@ before(async () => {
       securityInfo: { firstRegistration: { zones: ['office'] } },
     }),
   ]);
-  base = `http://localhost:${new URL(portal.url).port}`;
+  base = localhostBase(portal);
 });
 
 after(async () => {
@@ -37,41 +38,6 @@ after(async () => {
 
 const t: Catalog = catalogs.sv;
 const en: Catalog = catalogs.en;
-
-interface VirtualAuthenticator {
-  cdp: CDPSession;
-  authenticatorId: string;
-}
-
-/** A platform authenticator with resident keys and user verification, as a phone or laptop has. */
-async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<VirtualAuthenticator> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-async function withLocalhostPage(journey: (page: Page, context: BrowserContext) => Promise<void>, javaScriptEnabled = true): Promise<void> {
-  const context = await newContext(browser, { locale: 'sv-SE', javaScriptEnabled });
-  try {
-    const requests = recordRequests(context);
-    const page = await context.newPage();
-    await journey(page, context);
-    // Both scripts come from the portal itself: no CDN.
-    assert.deepEqual(foreignRequests(requests, base), [], 'requests left the portal');
-  } finally {
-    await context.close();
-  }
-}
 
 async function signInWithPassword(page: Page): Promise<void> {
   await page.goto(`${base}/sign-in`);
@@ -96,7 +62,7 @@ async function goToPasskeyStep(page: Page): Promise<void> {
 }
 
 test('passkey: register by keyboard, sign out, sign in with password + passkey; no UV is refused', async () => {
-  await withLocalhostPage(async (page, context) => {
+  await withLocalhostPage(browser, base, 'sv-SE', async (page, context) => {
     const authenticator = await addVirtualAuthenticator(context, page);
     await signInWithPassword(page);
 
@@ -169,7 +135,7 @@ test('passkey: register by keyboard, sign out, sign in with password + passkey; 
 });
 
 test('passkey pages in English pass axe, and name too long is explained', async () => {
-  await withLocalhostPage(async (page, context) => {
+  await withLocalhostPage(browser, base, 'sv-SE', async (page, context) => {
     await addVirtualAuthenticator(context, page);
     // A fresh account for this test, with no methods yet.
     const directory = portal.services.embeddedDirectory;
@@ -207,17 +173,23 @@ test('passkey pages in English pass axe, and name too long is explained', async 
 });
 
 test('without JavaScript the passkey page says so and offers other methods', async () => {
-  await withLocalhostPage(async (page) => {
-    const directory = portal.services.embeddedDirectory;
-    assert.ok(directory);
-    await directory.createAccount({ username: 'passkey.nojs', displayName: 'Utan Skript' }, 'Ett-långt-lösenord-nojs');
-    await page.goto(`${base}/sign-in`);
-    await submitSignIn(page, t, 'passkey.nojs', 'Ett-långt-lösenord-nojs');
-    await page.goto(`${base}/account/security-info/passkey/new`);
-    assert.equal(await mainHeading(page), t.passkey.registerTitle);
-    assert.ok(await page.getByText(t.passkey.needsJavaScript).isVisible());
-    assert.ok(await page.getByRole('link', { name: t.passkey.otherMethodsLink }).isVisible());
-    // The form needs the script, so it stays hidden.
-    assert.equal(await page.getByRole('button', { name: t.passkey.registerButton }).isVisible(), false);
-  }, false);
+  await withLocalhostPage(
+    browser,
+    base,
+    'sv-SE',
+    async (page) => {
+      const directory = portal.services.embeddedDirectory;
+      assert.ok(directory);
+      await directory.createAccount({ username: 'passkey.nojs', displayName: 'Utan Skript' }, 'Ett-långt-lösenord-nojs');
+      await page.goto(`${base}/sign-in`);
+      await submitSignIn(page, t, 'passkey.nojs', 'Ett-långt-lösenord-nojs');
+      await page.goto(`${base}/account/security-info/passkey/new`);
+      assert.equal(await mainHeading(page), t.passkey.registerTitle);
+      assert.ok(await page.getByText(t.passkey.needsJavaScript).isVisible());
+      assert.ok(await page.getByRole('link', { name: t.passkey.otherMethodsLink }).isVisible());
+      // The form needs the script, so it stays hidden.
+      assert.equal(await page.getByRole('button', { name: t.passkey.registerButton }).isVisible(), false);
+    },
+    false,
+  );
 });

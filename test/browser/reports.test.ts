@@ -4,11 +4,11 @@
 // keyboard alone; axe-core finds no WCAG 2.1 AA violation on either page.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type Catalog, catalogs } from '../../src/i18n/catalog.ts';
 import { axeViolationReport, launchBrowser, tabTo } from '../support/browser.ts';
+import { oathtool } from '../support/oathtool.ts';
 import { mainHeading, startTestPortal, submitSignIn, type TestPortal, testAccounts, textOf, withPortalPage } from '../support/portal.ts';
 
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -20,14 +20,6 @@ const admins = {
   en: { username: 'admin.en', password: 'Administratör-en-2026' },
 };
 const secrets: Record<string, string> = {};
-
-function oathtool(secret: string, offsetSeconds = 0): string {
-  const at = new Date(Date.now() + offsetSeconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secret], { encoding: 'utf8' }).trim();
-}
 
 before(async () => {
   [browser, portal] = await Promise.all([

@@ -7,7 +7,6 @@
 // is refused. A missing server fails the test: nothing here is ever skipped.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Client } from 'ldapts';
@@ -16,8 +15,10 @@ import { createServices, type Services } from '../../src/app/services.ts';
 import { configSchema } from '../../src/config/schema.ts';
 import { catalogs } from '../../src/i18n/catalog.ts';
 import { startServer } from '../../src/web/server.ts';
-import { axeViolationReport, launchBrowser, tabTo } from '../support/browser.ts';
+import { axeViolationReport, launchBrowser } from '../support/browser.ts';
+import { oathtool } from '../support/oathtool.ts';
 import { mainHeading, type TestPortal, withPortalPage } from '../support/portal.ts';
+import { activate, passHumanCheck, typeInto } from '../support/reset-journey.ts';
 import { SAMBA_POLICY, type SambaDc, useSambaDc } from '../support/samba.ts';
 import { defaultSlapdPolicy, type Slapd, slapdDirectoryConfig, startSlapd } from '../support/slapd.ts';
 import { makeTempDir } from '../support/temp-dir.ts';
@@ -101,14 +102,6 @@ async function bindsOver(url: string, caFile: string, dn: string, password: stri
   }
 }
 
-function oathtool(secret: string, offsetSeconds = 0): string {
-  const at = new Date(Date.now() + offsetSeconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secret], { encoding: 'utf8' }).trim();
-}
-
 /** Registers an authenticator app for the account straight through the security-info backend; returns its secret. */
 async function addAuthenticator(services: Services, accountId: string): Promise<string> {
   const enrollment = await services.securityInfo.startTotpEnrollment(accountId, 'test');
@@ -127,51 +120,13 @@ async function errorSummary(page: Page): Promise<string> {
   return (await page.locator('.error-summary').count()) > 0 ? await page.locator('.error-summary').innerText() : '';
 }
 
-/** Tab to a button or link by its text and press Enter (each loads a new page). */
-async function activate(page: Page, text: string): Promise<void> {
-  await tabTo(page, text, (f) => (f.tag === 'button' || f.tag === 'a') && f.text === text, 40);
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
-}
-
-/** Tab to a field by its id and type. */
-async function typeInto(page: Page, id: string, value: string): Promise<void> {
-  for (let presses = 0; presses < 30; presses += 1) {
-    await page.keyboard.press('Tab');
-    const focusedId = await page.evaluate(
-      () => (globalThis as unknown as { document: { activeElement: { id?: string } | null } }).document.activeElement?.id,
-    );
-    if (focusedId === id) {
-      await page.keyboard.type(value);
-      return;
-    }
-  }
-  throw new Error(`field ${id} was not reached by Tab`);
-}
-
 /** Sign-in page → reset link → identifier → the proof-of-work check (Space) → continue → authenticator code → verified. */
 async function identifyAndVerify(page: Page, portal: TestPortal, identifier: string, secret: string, label: string): Promise<void> {
   await page.goto(`${portal.url}/sign-in?lang=en`);
   await activate(page, t.reset.link);
   assert.equal(await mainHeading(page), t.reset.startTitle);
   await typeInto(page, 'identifier', identifier);
-  let reached = false;
-  for (let presses = 0; presses < 10 && !reached; presses += 1) {
-    await page.keyboard.press('Tab');
-    reached = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: { activeElement: { tagName: string; type?: string } | null } }).document;
-      return doc.activeElement?.tagName === 'INPUT' && doc.activeElement.type === 'checkbox';
-    });
-  }
-  assert.ok(reached, 'the check is reachable by keyboard');
-  await page.keyboard.press('Space');
-  await page.waitForFunction(
-    () => {
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document;
-      return (doc.querySelector('input[name="altcha"]')?.value ?? '') !== '';
-    },
-    undefined,
-    { timeout: 30_000 },
-  );
+  await passHumanCheck(page);
   await activate(page, t.reset.submit);
   assert.equal(await mainHeading(page), t.reset.methodTitle, `the method page follows ${await errorSummary(page)}`);
   await activate(page, t.reset.methods.totp);

@@ -8,12 +8,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type Catalog, catalogs, type Language } from '../../src/i18n/catalog.ts';
 import { listPasskeys } from '../../src/methods/passkey-store.ts';
 import { RESET_COOKIE } from '../../src/web/routes/reset-routes.tsx';
-import { assertNoAxeViolations, foreignRequests, launchBrowser, newContext, recordRequests, tabTo } from '../support/browser.ts';
+import { assertNoAxeViolations, launchBrowser } from '../support/browser.ts';
+import { addVirtualAuthenticator, localhostBase, withLocalhostPage } from '../support/passkeys.ts';
 import { mainHeading, startTestPortal, submitSignIn, type TestPortal, testAccounts } from '../support/portal.ts';
+import { activate, passHumanCheck, typeInto } from '../support/reset-journey.ts';
 
 let browser: Browser;
 let portal: TestPortal;
@@ -31,7 +33,7 @@ before(async () => {
       reset: { captcha: { maxCounter: 2_000 } },
     }),
   ]);
-  base = `http://localhost:${new URL(portal.url).port}`;
+  base = localhostBase(portal);
 });
 
 after(async () => {
@@ -40,45 +42,6 @@ after(async () => {
 });
 
 const locales = { sv: 'sv-SE', en: 'en-GB' } as const;
-
-interface VirtualAuthenticator {
-  cdp: CDPSession;
-  authenticatorId: string;
-}
-
-/** A platform authenticator with resident keys and user verification, as a phone or laptop has. */
-async function addVirtualAuthenticator(context: BrowserContext, page: Page): Promise<VirtualAuthenticator> {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
-async function withLocalhostPage(
-  lang: Language,
-  journey: (page: Page, context: BrowserContext) => Promise<void>,
-  javaScriptEnabled = true,
-): Promise<void> {
-  const context = await newContext(browser, { locale: locales[lang], javaScriptEnabled });
-  try {
-    const requests = recordRequests(context);
-    const page = await context.newPage();
-    await journey(page, context);
-    // The scripts (captcha, WebAuthn) come from the portal itself: no CDN.
-    assert.deepEqual(foreignRequests(requests, base), [], 'requests left the portal');
-  } finally {
-    await context.close();
-  }
-}
 
 async function accountId(username: string): Promise<string> {
   const account = await portal.services.directory.findAccount(username);
@@ -99,55 +62,13 @@ async function registerPasskey(page: Page, t: Catalog, username: string, passwor
   await page.waitForLoadState('load');
 }
 
-/** Tab to a button or link by its text and press Enter; waits for the page that follows. */
-async function activate(page: Page, text: string): Promise<void> {
-  await tabTo(page, text, (f) => (f.tag === 'button' || f.tag === 'a') && f.text === text, 40);
-  // Every button and link here loads a new page (the passkey button after the ceremony): wait for it.
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load', timeout: 15_000 }), page.keyboard.press('Enter')]);
-}
-
-/** Tab to a field by its id and type. */
-async function typeInto(page: Page, id: string, value: string): Promise<void> {
-  for (let presses = 0; presses < 30; presses += 1) {
-    await page.keyboard.press('Tab');
-    if (
-      (await page.evaluate(
-        () => (globalThis as unknown as { document: { activeElement: { id?: string } | null } }).document.activeElement?.id,
-      )) === id
-    ) {
-      await page.keyboard.type(value);
-      return;
-    }
-  }
-  throw new Error(`field ${id} was not reached by Tab`);
-}
-
 /** From the sign-in page to the passkey page of the reset, by keyboard: link, identifier, the check, continue, "Passkey". */
 async function toResetPasskeyPage(page: Page, t: Catalog, lang: Language, identifier: string): Promise<void> {
   await page.goto(`${base}/sign-in?lang=${lang}`);
   await activate(page, t.reset.link);
   assert.equal(await mainHeading(page), t.reset.startTitle);
   await typeInto(page, 'identifier', identifier);
-  // The widget's checkbox: Tab into it, Space to start the proof of work.
-  let reached = false;
-  for (let presses = 0; presses < 10 && !reached; presses += 1) {
-    await page.keyboard.press('Tab');
-    reached = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: { activeElement: { tagName: string; type?: string } | null } }).document;
-      const el = doc.activeElement;
-      return el?.tagName === 'INPUT' && el.type === 'checkbox';
-    });
-  }
-  assert.ok(reached, 'the check is reachable by keyboard');
-  await page.keyboard.press('Space');
-  await page.waitForFunction(
-    () => {
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document;
-      return (doc.querySelector('input[name="altcha"]')?.value ?? '') !== '';
-    },
-    undefined,
-    { timeout: 30_000 },
-  );
+  await passHumanCheck(page);
   await activate(page, t.reset.submit);
   assert.equal(await mainHeading(page), t.reset.methodTitle);
   await assertNoAxeViolations(page, `reset methods with a passkey (${lang})`);
@@ -166,7 +87,7 @@ test('register a passkey, sign out, reset the password with it by keyboard, sign
   const t = catalogs.sv;
   const { username, email, password } = testAccounts.normal;
   const newPassword = 'Tranorna dansar vid Hornborgasjön i april';
-  await withLocalhostPage('sv', async (page, context) => {
+  await withLocalhostPage(browser, base, locales.sv, async (page, context) => {
     await addVirtualAuthenticator(context, page);
     await registerPasskey(page, t, username, password);
 
@@ -200,7 +121,7 @@ test('a passkey of another account is refused, and the pages pass axe in English
   const directory = portal.services.embeddedDirectory;
   assert.ok(directory);
   await directory.createAccount({ username: 'stina.strand', displayName: 'Stina Strand' }, 'Stinas-långa-lösenord-1');
-  await withLocalhostPage('en', async (page, context) => {
+  await withLocalhostPage(browser, base, locales.en, async (page, context) => {
     // This browser's authenticator holds only Stina's passkey; the reset is for Cecilia.
     const authenticator = await addVirtualAuthenticator(context, page);
     await registerPasskey(page, t, 'stina.strand', 'Stinas-långa-lösenord-1');
@@ -231,7 +152,7 @@ test('without JavaScript the passkey page says a passkey needs it and offers the
   const t = catalogs.sv;
   // The human check needs JavaScript, so the flow is started in one browser and continued in another without it.
   let cookies: Awaited<ReturnType<BrowserContext['cookies']>> = [];
-  await withLocalhostPage('sv', async (page, context) => {
+  await withLocalhostPage(browser, base, locales.sv, async (page, context) => {
     await toResetPasskeyPage(page, t, 'sv', testAccounts.mustChange.username);
     cookies = await context.cookies();
   });
@@ -240,7 +161,9 @@ test('without JavaScript the passkey page says a passkey needs it and offers the
     'the flow cookie',
   );
   await withLocalhostPage(
-    'sv',
+    browser,
+    base,
+    locales.sv,
     async (page, context) => {
       await context.addCookies(cookies);
       await page.goto(`${base}/reset/flow`);

@@ -5,13 +5,15 @@
 // a locked account, and an expired (must-change) account. axe-core on every reset page.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type Catalog, catalogs, type Language } from '../../src/i18n/catalog.ts';
 import { settleResetWork } from '../../src/web/routes/reset-routes.tsx';
-import { axeViolationReport, launchBrowser, tabTo } from '../support/browser.ts';
+import { axeViolationReport, launchBrowser } from '../support/browser.ts';
+import { oathtool } from '../support/oathtool.ts';
+import { lastOutboxCode } from '../support/outbox.ts';
 import { mainHeading, startTestPortal, type TestPortal, testAccounts, withPortalPage } from '../support/portal.ts';
+import { activate, passHumanCheck, typeInto } from '../support/reset-journey.ts';
 
 let browser: Browser;
 let portal: TestPortal;
@@ -35,14 +37,6 @@ after(async () => {
 
 const locales = { sv: 'sv-SE', en: 'en-GB' } as const;
 const request = { ip: '127.0.0.1', language: 'sv' as const };
-
-function oathtool(secret: string, offsetSeconds = 0): string {
-  const at = new Date(Date.now() + offsetSeconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secret], { encoding: 'utf8' }).trim();
-}
 
 async function accountId(username: string): Promise<string> {
   const account = await portal.services.directory.findAccount(username);
@@ -68,39 +62,12 @@ async function addPhone(username: string): Promise<void> {
 
 async function lastSmsCode(to: string): Promise<string> {
   await settleResetWork(portal.services);
-  for (const entry of await portal.services.outbox.read(50)) {
-    const code = /\b(\d{6})\b/.exec(entry.text)?.[1];
-    if (entry.channel === 'sms' && entry.to === to && code !== undefined) return code;
-  }
-  throw new Error(`no SMS code to ${to} in the outbox`);
+  return lastOutboxCode(portal, 'sms', to);
 }
 
 async function checkAxe(page: Page, label: string): Promise<void> {
   const report = await axeViolationReport(page, label);
   if (report !== null) axeReports.push(report);
-}
-
-/** Tab to a button or link by its text and press Enter. */
-async function activate(page: Page, text: string): Promise<void> {
-  await tabTo(page, text, (f) => (f.tag === 'button' || f.tag === 'a') && f.text === text, 40);
-  // Every button and link here loads a new page: wait for that navigation, not just for "loaded".
-  await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
-}
-
-/** Tab to a field by its id and type. */
-async function typeInto(page: Page, id: string, value: string): Promise<void> {
-  for (let presses = 0; presses < 30; presses += 1) {
-    await page.keyboard.press('Tab');
-    if (
-      (await page.evaluate(
-        () => (globalThis as unknown as { document: { activeElement: { id?: string } | null } }).document.activeElement?.id,
-      )) === id
-    ) {
-      await page.keyboard.type(value);
-      return;
-    }
-  }
-  throw new Error(`field ${id} was not reached by Tab`);
 }
 
 /** From the sign-in page to the first method page, by keyboard: link, identifier, the check, continue. */
@@ -110,26 +77,7 @@ async function identify(page: Page, t: Catalog, lang: Language, identifier: stri
   assert.equal(await mainHeading(page), t.reset.startTitle);
   await checkAxe(page, `reset start (${lang})`);
   await typeInto(page, 'identifier', identifier);
-  // The widget's checkbox: Tab into it, Space to start the proof of work.
-  let reached = false;
-  for (let presses = 0; presses < 10 && !reached; presses += 1) {
-    await page.keyboard.press('Tab');
-    reached = await page.evaluate(() => {
-      const doc = (globalThis as unknown as { document: { activeElement: { tagName: string; type?: string } | null } }).document;
-      const el = doc.activeElement;
-      return el?.tagName === 'INPUT' && el.type === 'checkbox';
-    });
-  }
-  assert.ok(reached, 'the check is reachable by keyboard');
-  await page.keyboard.press('Space');
-  await page.waitForFunction(
-    () => {
-      const doc = (globalThis as unknown as { document: { querySelector(s: string): { value: string } | null } }).document;
-      return (doc.querySelector('input[name="altcha"]')?.value ?? '') !== '';
-    },
-    undefined,
-    { timeout: 30_000 },
-  );
+  await passHumanCheck(page);
   await checkAxe(page, `reset start, check done (${lang})`);
   await activate(page, t.reset.submit);
   const errors = (await page.locator('.error-summary').count()) > 0 ? await page.locator('.error-summary').innerText() : '';

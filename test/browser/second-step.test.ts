@@ -4,12 +4,13 @@
 // every second-step page in Swedish and English.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { type Catalog, catalogs, type Language } from '../../src/i18n/catalog.ts';
 import { sha256 } from '../../src/security/tokens.ts';
 import { axeViolationReport, launchBrowser, tabTo } from '../support/browser.ts';
+import { oathtool } from '../support/oathtool.ts';
+import { lastOutboxCode } from '../support/outbox.ts';
 import { mainHeading, startTestPortal, submitSignIn, type TestPortal, withPortalPage } from '../support/portal.ts';
 
 let browser: Browser;
@@ -33,23 +34,6 @@ after(async () => {
 const locales = { sv: 'sv-SE', en: 'en-GB' } as const;
 const ctx = { ip: '127.0.0.1', language: 'sv' as const };
 
-/** The code an authenticator app shows `offsetSeconds` from now, from oathtool (an independent TOTP implementation). */
-function oathtool(secret: string, offsetSeconds = 0): string {
-  const at = new Date(Date.now() + offsetSeconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secret.replace(/\s+/g, '')], { encoding: 'utf8' }).trim();
-}
-
-async function lastCode(to: string): Promise<string> {
-  for (const entry of await portal.services.outbox.read(50)) {
-    const code = /\b(\d{6})\b/.exec(entry.text)?.[1];
-    if (entry.channel === 'sms' && entry.to === to && code !== undefined) return code;
-  }
-  throw new Error(`no SMS code to ${to} in the outbox`);
-}
-
 interface Person {
   username: string;
   password: string;
@@ -70,7 +54,10 @@ async function personWithMethods(name: string, mobile: string): Promise<Person> 
   assert.ok(totp.ok, 'the authenticator app is registered');
   const sent = await info.startPhoneEnrollment(account.id, mobile, ctx);
   assert.ok(sent.ok);
-  assert.ok((await info.completeCodeEnrollment(account.id, sent.challengeId, await lastCode(mobile))).ok, 'the phone is registered');
+  assert.ok(
+    (await info.completeCodeEnrollment(account.id, sent.challengeId, await lastOutboxCode(portal, 'sms', mobile))).ok,
+    'the phone is registered',
+  );
   const recoveryCodes = await info.generateRecoveryCodes(account.id);
   return { username: name, password, secret: enrollment.secretGrouped, mobile, recoveryCodes };
 }
@@ -117,7 +104,7 @@ test('sign in with the authenticator app, SMS and a recovery code; a replayed co
     await click(page, 'link', t.secondStep.useAnother);
     await click(page, 'button', t.secondStep.methodSms('+46 70 *** ** 20'));
     assert.ok((await page.locator('main').textContent())?.includes(t.secondStep.codeSentTo('+46 70 *** ** 20')));
-    await page.getByLabel(t.secondStep.codeLabel, { exact: true }).fill(await lastCode(person.mobile));
+    await page.getByLabel(t.secondStep.codeLabel, { exact: true }).fill(await lastOutboxCode(portal, 'sms', person.mobile));
     await click(page, 'button', t.secondStep.submit);
     assert.equal(await mainHeading(page), t.account.title);
     await signOut(page, t);
@@ -162,7 +149,7 @@ test('one whole journey by keyboard only: sign in, second step, security info, a
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/phone\/code$/);
     await tabTo(page, 'the code field', (f) => f.tag === 'input');
-    await page.keyboard.type(await lastCode('+46701740622'));
+    await page.keyboard.type(await lastOutboxCode(portal, 'sms', '+46701740622'));
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/done\?method=/);
     assert.equal(await mainHeading(page), t.securityInfo.doneTitle);

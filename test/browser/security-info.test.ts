@@ -5,11 +5,12 @@
 // WCAG 2.1 AA violation on any of these pages, with or without errors showing.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type Catalog, catalogs, type Language } from '../../src/i18n/catalog.ts';
 import { axeViolationReport, launchBrowser } from '../support/browser.ts';
+import { oathtool } from '../support/oathtool.ts';
+import { lastOutboxCode } from '../support/outbox.ts';
 import { mainHeading, startTestPortal, submitSignIn, type TestPortal, withPortalPage } from '../support/portal.ts';
 
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -32,23 +33,6 @@ after(async () => {
 });
 
 const locales = { sv: 'sv-SE', en: 'en-GB' } as const;
-
-/** The code an authenticator app shows `offsetSeconds` from now, from oathtool (an independent TOTP implementation). */
-function oathtool(secret: string, offsetSeconds = 0): string {
-  const at = new Date(Date.now() + offsetSeconds * 1000)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', at, secret.replace(/\s+/g, '')], { encoding: 'utf8' }).trim();
-}
-
-async function lastCode(channel: 'sms' | 'email', to: string): Promise<string> {
-  for (const entry of await portal.services.outbox.read(50)) {
-    const code = /\b(\d{6})\b/.exec(entry.text)?.[1];
-    if (entry.channel === channel && entry.to === to && code !== undefined) return code;
-  }
-  throw new Error(`no ${channel} code to ${to} in the outbox`);
-}
 
 /** Collects axe reports over a journey so one run shows every problem. */
 class Scanner {
@@ -129,7 +113,7 @@ for (const lang of ['sv', 'en'] as const) {
       await page.getByLabel(t.securityInfo.codeLabel, { exact: true }).fill('000');
       await click(page, 'button', t.securityInfo.verify);
       await s.scan('code sent by SMS, with an error', t.securityInfo.codeTitle);
-      await page.getByLabel(t.securityInfo.codeLabel, { exact: true }).fill(await lastCode('sms', mobile));
+      await page.getByLabel(t.securityInfo.codeLabel, { exact: true }).fill(await lastOutboxCode(portal, 'sms', mobile));
       await click(page, 'button', t.securityInfo.verify);
       await s.scan('phone verified', t.securityInfo.doneTitle);
       await click(page, 'link', t.securityInfo.continue);
@@ -145,7 +129,7 @@ for (const lang of ['sv', 'en'] as const) {
       const privateAddress = `privat.${lang}@example.org`;
       await page.getByLabel(t.securityInfo.emailLabel, { exact: true }).fill(privateAddress);
       await click(page, 'button', t.securityInfo.next);
-      await page.getByLabel(t.securityInfo.codeLabel, { exact: true }).fill(await lastCode('email', privateAddress));
+      await page.getByLabel(t.securityInfo.codeLabel, { exact: true }).fill(await lastOutboxCode(portal, 'email', privateAddress));
       await click(page, 'button', t.securityInfo.verify);
       await s.scan('e-mail verified', t.securityInfo.doneTitle);
       await click(page, 'link', t.securityInfo.continue);

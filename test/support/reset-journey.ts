@@ -103,23 +103,10 @@ export async function signOutByKeyboard(page: Page, t: Catalog): Promise<void> {
 }
 
 /**
- * From the sign-in page to the reset's method page, by keyboard: the "forgot password" link, the
- * identifier, the proof-of-work check (Space on the widget's checkbox; the browser's worker does
- * the work), Continue. Every page on the way is scanned.
+ * The reset's proof-of-work check, by keyboard: Tab into the widget's checkbox, Space to start the
+ * work (the browser's worker does it), then wait until the widget has put its solution in the form.
  */
-export async function identifyForReset(
-  page: Page,
-  portal: TestPortal,
-  t: Catalog,
-  lang: Language,
-  identifier: string,
-  axe: AxeLog,
-): Promise<void> {
-  await open(page, portal, `/sign-in?lang=${lang}`);
-  await axe.check(page, 'sign in', t.signIn.title, lang);
-  await activate(page, t.reset.link);
-  await axe.check(page, 'reset start', t.reset.startTitle, lang);
-  await typeInto(page, 'identifier', identifier);
+export async function passHumanCheck(page: Page): Promise<void> {
   let reached = false;
   for (let presses = 0; presses < 10 && !reached; presses += 1) {
     await page.keyboard.press('Tab');
@@ -139,6 +126,27 @@ export async function identifyForReset(
     undefined,
     { timeout: 30_000 },
   );
+}
+
+/**
+ * From the sign-in page to the reset's method page, by keyboard: the "forgot password" link, the
+ * identifier, the proof-of-work check (Space on the widget's checkbox; the browser's worker does
+ * the work), Continue. Every page on the way is scanned.
+ */
+export async function identifyForReset(
+  page: Page,
+  portal: TestPortal,
+  t: Catalog,
+  lang: Language,
+  identifier: string,
+  axe: AxeLog,
+): Promise<void> {
+  await open(page, portal, `/sign-in?lang=${lang}`);
+  await axe.check(page, 'sign in', t.signIn.title, lang);
+  await activate(page, t.reset.link);
+  await axe.check(page, 'reset start', t.reset.startTitle, lang);
+  await typeInto(page, 'identifier', identifier);
+  await passHumanCheck(page);
   await axe.check(page, 'reset start, check done', t.reset.startTitle, lang);
   await activate(page, t.reset.submit);
   await axe.check(page, 'reset methods', t.reset.methodTitle, lang);

@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { createServices, type Services } from '../../app/services.ts';
 import { configSchema } from '../../config/schema.ts';
 import { ManualClock } from '../../domain/clock.ts';
+import type { MethodKind } from '../../methods/security-info.ts';
 import { createLogger } from '../../observability/logger.ts';
 import {
   askLater,
@@ -51,6 +52,17 @@ describe('second-step flow', () => {
     await services.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** One method of `kind` on the account, the second step begun, and that method as the current one. */
+  async function beginWithOne(kind: MethodKind) {
+    info.addMethod(ACCOUNT, kind);
+    const methods = await info.listMethods(ACCOUNT);
+    const start = beginSecondStep(methods, policy, 0);
+    assert.ok(start.kind === 'verify');
+    const method = currentMethod(start.state, methods);
+    assert.ok(method);
+    return { start, method };
+  }
 
   describe('after the password', () => {
     it('needs nothing when the account has no methods and registration is not required', () => {
@@ -142,12 +154,7 @@ describe('second-step flow', () => {
     });
 
     it('accepts a correct TOTP code once and refuses its replay', async () => {
-      info.addMethod(ACCOUNT, 'totp');
-      const methods = await info.listMethods(ACCOUNT);
-      const start = beginSecondStep(methods, policy, 0);
-      assert.ok(start.kind === 'verify');
-      const method = currentMethod(start.state, methods);
-      assert.ok(method);
+      const { start, method } = await beginWithOne('totp');
       const wrong = await verifySecondStepCode(deps, ACCOUNT, start.state, method, '000000');
       assert.deepEqual(wrong, { kind: 'refused', reason: 'wrong' });
       const ok = await verifySecondStepCode(deps, ACCOUNT, start.state, method, '123 456');
@@ -157,12 +164,7 @@ describe('second-step flow', () => {
     });
 
     it('SMS: needs a sent code, then checks it and counts down tries', async () => {
-      info.addMethod(ACCOUNT, 'sms');
-      const methods = await info.listMethods(ACCOUNT);
-      const start = beginSecondStep(methods, policy, 0);
-      assert.ok(start.kind === 'verify');
-      const method = currentMethod(start.state, methods);
-      assert.ok(method);
+      const { start, method } = await beginWithOne('sms');
       assert.deepEqual(await verifySecondStepCode(deps, ACCOUNT, start.state, method, '111111'), { kind: 'no_challenge' });
       const { state, result } = await sendChallenge(deps, ACCOUNT, start.state, method, ctx);
       assert.equal(result.ok, true);
@@ -174,13 +176,8 @@ describe('second-step flow', () => {
     });
 
     it('passes on a send failure without changing the state', async () => {
-      info.addMethod(ACCOUNT, 'sms');
-      const methods = await info.listMethods(ACCOUNT);
-      const start = beginSecondStep(methods, policy, 0);
-      assert.ok(start.kind === 'verify');
+      const { start, method } = await beginWithOne('sms');
       info.nextSendFailure = { ok: false, reason: 'rate_limited', retryAfterMs: 60_000 };
-      const method = currentMethod(start.state, methods);
-      assert.ok(method);
       const { state, result } = await sendChallenge(deps, ACCOUNT, start.state, method, ctx);
       assert.deepEqual(result, { ok: false, reason: 'rate_limited', retryAfterMs: 60_000 });
       assert.equal(state, start.state);
@@ -209,12 +206,7 @@ describe('second-step flow', () => {
     });
 
     it('counts attempts before checking, and the limit holds even for right codes', async () => {
-      info.addMethod(ACCOUNT, 'totp');
-      const methods = await info.listMethods(ACCOUNT);
-      const start = beginSecondStep(methods, policy, 0);
-      assert.ok(start.kind === 'verify');
-      const method = currentMethod(start.state, methods);
-      assert.ok(method);
+      const { start, method } = await beginWithOne('totp');
       for (let i = 0; i < 5; i++) {
         assert.equal((await verifySecondStepCode(deps, ACCOUNT, start.state, method, '000000')).kind, 'refused');
       }

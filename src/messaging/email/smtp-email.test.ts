@@ -2,27 +2,15 @@
 // self-signed certificate, AUTH), reading what arrived with mailparser.
 
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { captureLogs } from '../../../test/support/capture-logs.ts';
 import { startSmtpServer, type TestSmtpServer } from '../../../test/support/smtp-server.ts';
 import { isNyckelError } from '../../domain/errors.ts';
-import { createLogger } from '../../observability/logger.ts';
 import { renderSecurityInfoChanged, renderVerificationCode, toEmail } from '../message-templates.ts';
 import { trySend } from '../messenger.ts';
 import { classifySmtpError, emailForLog, SmtpEmailSender, type SmtpSettings } from './smtp-email.ts';
 
 const users = { 'nyckel@kommun.se': 'smtp-lösen-Åäö' };
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: createLogger('info', stream), lines };
-}
 
 describe('SMTP with STARTTLS and AUTH', () => {
   let server: TestSmtpServer;
@@ -126,19 +114,19 @@ describe('SMTP with STARTTLS and AUTH', () => {
   });
 });
 
+/** What sending one message without TLS to 127.0.0.1:`port` throws (undefined if it was sent). */
+async function plainSendError(port: number, text = 't'): Promise<unknown> {
+  const sender = new SmtpEmailSender({ host: '127.0.0.1', port, secure: false, from: 'no-reply@eslov.se', timeoutMs: 5000 });
+  const error = await sender.send({ channel: 'email', to: 'anna@example.se', subject: 's', text }).catch((e: unknown) => e);
+  sender.close();
+  return error;
+}
+
 describe('SMTP servers that fail', () => {
   test('a server without STARTTLS: refused, since requireTLS is the default', async () => {
     const server = await startSmtpServer({ mode: 'no-starttls' });
     try {
-      const sender = new SmtpEmailSender({
-        host: '127.0.0.1',
-        port: server.port,
-        secure: false,
-        from: 'no-reply@eslov.se',
-        timeoutMs: 5000,
-      });
-      const error = await sender.send({ channel: 'email', to: 'anna@example.se', subject: 's', text: 'code' }).catch((e: unknown) => e);
-      sender.close();
+      const error = await plainSendError(server.port, 'code');
       assert.ok(isNyckelError(error, 'message_not_sent'));
       assert.equal(error.detail?.reason, 'tls');
       assert.equal(server.received.length, 0, 'nothing was sent in clear text');
@@ -150,15 +138,7 @@ describe('SMTP servers that fail', () => {
   test('a server that drops the connection: unreachable, with a clear message', async () => {
     const server = await startSmtpServer({ mode: 'drop' });
     try {
-      const sender = new SmtpEmailSender({
-        host: '127.0.0.1',
-        port: server.port,
-        secure: false,
-        from: 'no-reply@eslov.se',
-        timeoutMs: 5000,
-      });
-      const error = await sender.send({ channel: 'email', to: 'anna@example.se', subject: 's', text: 't' }).catch((e: unknown) => e);
-      sender.close();
+      const error = await plainSendError(server.port);
       assert.ok(isNyckelError(error, 'message_not_sent'));
       assert.equal(error.detail?.reason, 'unreachable');
       assert.match(error.message, /^e-mail not sent through SMTP: unreachable: /);
@@ -171,9 +151,7 @@ describe('SMTP servers that fail', () => {
     const server = await startSmtpServer({ mode: 'drop' });
     const port = server.port;
     await server.stop();
-    const sender = new SmtpEmailSender({ host: '127.0.0.1', port, secure: false, from: 'no-reply@eslov.se', timeoutMs: 5000 });
-    const error = await sender.send({ channel: 'email', to: 'anna@example.se', subject: 's', text: 't' }).catch((e: unknown) => e);
-    sender.close();
+    const error = await plainSendError(port);
     assert.ok(isNyckelError(error, 'message_not_sent'));
     assert.equal(error.detail?.reason, 'unreachable');
   });

@@ -4,8 +4,8 @@
 // and that logs never hold the full number or the text.
 
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { captureLogs } from '../../../test/support/capture-logs.ts';
 import {
   type ProviderServer,
   refusedUrl,
@@ -15,7 +15,6 @@ import {
 } from '../../../test/support/sms-provider-servers.ts';
 import { ManualClock } from '../../domain/clock.ts';
 import { isNyckelError } from '../../domain/errors.ts';
-import { createLogger } from '../../observability/logger.ts';
 import { trySend } from '../messenger.ts';
 import { createElksGateway } from './elks-sms.ts';
 import { HttpSmsGateway, parseRetryAfter, type SmsGatewayOptions, scrubDigits } from './sms-gateway.ts';
@@ -24,17 +23,6 @@ import { createWebhookGateway, signWebhookBody, verifyWebhookSignature } from '.
 
 const TEXT = 'Din kod för Nyckel är 123456. Den gäller i 10 minuter. Åäö';
 const TO = '+46701234567';
-
-function captureLogs() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { logger: createLogger('info', stream), lines };
-}
 
 /** Options with backoff recorded instead of slept, and fixed jitter. */
 function testOptions(extra: Partial<SmsGatewayOptions> = {}) {

@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { SoftAuthenticator } from '../../methods/soft-authenticator.test-support.ts';
 import { createTestContext, TEST_PASSWORD, TestBrowser, type TestContext } from '../test-harness.ts';
 import {
+  accountWithPasskey,
   addAuthenticator,
   addPasskey,
   addPhone,
@@ -290,13 +291,7 @@ describe('reset pages with a passkey', () => {
   before(async () => {
     ctx = await createTestContext(resetTestConfig());
     await addPasskey(ctx, ctx.account.id, annaKey);
-    const bo = await ctx.services.embeddedDirectory?.createAccount(
-      { username: 'bo.berg', email: 'bo.berg@example.se', displayName: 'Bo Berg' },
-      TEST_PASSWORD,
-    );
-    assert.ok(bo);
-    boId = bo.id;
-    await addPasskey(ctx, boId, boKey);
+    boId = await accountWithPasskey(ctx, { username: 'bo.berg', email: 'bo.berg@example.se', displayName: 'Bo Berg' }, boKey);
   });
   after(() => ctx.close());
 

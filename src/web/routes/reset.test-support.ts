@@ -16,7 +16,7 @@ import {
 } from '../../methods/passkey.ts';
 import { b64url, type SoftAuthenticator } from '../../methods/soft-authenticator.test-support.ts';
 import { solveCaptchaChallenge } from '../../security/captcha.ts';
-import type { BrowserResponse, TestBrowser, TestContext } from '../test-harness.ts';
+import { type BrowserResponse, TEST_PASSWORD, type TestBrowser, type TestContext } from '../test-harness.ts';
 import { settleResetWork } from './reset-routes.tsx';
 import { lastSentCode, oathtoolCode } from './second-step.test-support.ts';
 
@@ -114,6 +114,18 @@ export async function addPasskey(ctx: TestContext, accountId: string, authentica
   const responseJson = await authenticator.register({ challenge: options.challenge, origin: TEST_ORIGIN, rpId: deps.rp.id });
   const saved = await finishPasskeyRegistration(deps, { accountId, name: 'Test', responseJson }, ceremony);
   assert.ok(saved.ok, 'the passkey is registered');
+}
+
+/** Creates another account in the embedded directory (password TEST_PASSWORD) with a passkey on `authenticator`; returns its id. */
+export async function accountWithPasskey(
+  ctx: TestContext,
+  input: { username: string; email: string; displayName: string },
+  authenticator: SoftAuthenticator,
+): Promise<string> {
+  const account = await ctx.services.embeddedDirectory?.createAccount(input, TEST_PASSWORD);
+  assert.ok(account);
+  await addPasskey(ctx, account.id, authenticator);
+  return account.id;
 }
 
 /** The WebAuthn options a passkey page hands its script (the data-options attribute, HTML-unescaped). */

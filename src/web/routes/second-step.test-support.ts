@@ -4,8 +4,8 @@
 // from the outbox.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { Hono } from 'hono';
+import { oathtool } from '../../../test/support/oathtool.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import type { ManualClock } from '../../domain/clock.ts';
 import type { OutboxMessenger } from '../../messaging/outbox.ts';
@@ -36,12 +36,7 @@ export async function createTwoStepContext(extra: Record<string, unknown> = {}):
 
 /** The code an authenticator app shows for `secret` at the clock's time, from oathtool. */
 export function oathtoolCode(secret: string, clock: ManualClock): string {
-  const now = clock
-    .now()
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
-  return execFileSync('oathtool', ['--totp', '-b', '--now', now, secret.replace(/\s+/g, '')], { encoding: 'utf8' }).trim();
+  return oathtool(secret, clock.now());
 }
 
 /** The secret as the page shows it (grouped), from the authenticator page's HTML. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DirectoryAccount } from '../../../directory/directory.ts';
 import { TEST_PASSWORD, type TestContext } from '../../test-harness.ts';
-import { createStaffContext, signInAsStaff } from '../reports/staff.test-support.ts';
+import { createStaffContext, signInAsHelpdesk, signInAsStaff } from '../reports/staff.test-support.ts';
 
 /** The rows of the events table: each row's cells as text. */
 function eventRows(html: string): string[][] {
@@ -142,11 +142,7 @@ describe('audit view', () => {
   });
 
   it('is for administrators only', async () => {
-    await ctx.services.embeddedDirectory?.createAccount(
-      { username: 'eva.ek', email: 'eva.ek@example.se', displayName: 'Eva Ek', department: 'IT', mobile: '' },
-      TEST_PASSWORD,
-    );
-    const helpdesk = await signInAsStaff(ctx, 'eva.ek');
+    const helpdesk = await signInAsHelpdesk(ctx);
     const refused = await helpdesk.get('/admin/audit');
     assert.equal(refused.status, 403);
     assert.doesNotMatch(refused.body, /audit-table/);

@@ -5,32 +5,10 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { addMethod } from '../../../reports/report.test-support.ts';
 import { browserFrom } from '../../routes/second-step.test-support.ts';
 import { TEST_PASSWORD, type TestContext } from '../../test-harness.ts';
-import { createStaffContext, HOME_IP, signInAsStaff } from './staff.test-support.ts';
-
-async function addMethod(ctx: TestContext, id: string, accountId: string, kind: string): Promise<void> {
-  await ctx.services.store.db
-    .insertInto('security_methods')
-    .values({
-      id,
-      account_id: accountId,
-      kind,
-      label: kind,
-      target: null,
-      secret: null,
-      is_default: 0,
-      totp_last_step: null,
-      credential_id: null,
-      public_key: null,
-      sign_count: null,
-      transports: null,
-      data: '{}',
-      created_at: 0,
-      last_used_at: null,
-    })
-    .execute();
-}
+import { createStaffContext, HOME_IP, signInAsHelpdesk, signInAsStaff } from './staff.test-support.ts';
 
 /** The text of every cell in the table with this caption. */
 function tableRows(html: string, caption: string): string[][] {
@@ -59,9 +37,9 @@ describe('reports pages', () => {
       TEST_PASSWORD,
     );
     await directory.createAccount({ username: 'dan.dahl', email: '', displayName: 'Dan Dahl', department: '', mobile: '' }, TEST_PASSWORD);
-    await addMethod(ctx, 'm-bo-1', bo.id, 'sms');
-    await addMethod(ctx, 'm-bo-2', bo.id, 'email');
-    await addMethod(ctx, 'm-cia-r', cia.id, 'recovery_codes');
+    await addMethod(ctx.services.store, 'm-bo-1', bo.id, 'sms');
+    await addMethod(ctx.services.store, 'm-bo-2', bo.id, 'email');
+    await addMethod(ctx.services.store, 'm-cia-r', cia.id, 'recovery_codes');
     const { store } = ctx.services;
     // The test clock starts on 2 March 2026; events on 1 and 2 March.
     const at = (iso: string) => new Date(iso);
@@ -169,11 +147,7 @@ describe('reports pages', () => {
   });
 
   it('is for administrators only, and only from the staff zone', async () => {
-    await ctx.services.embeddedDirectory?.createAccount(
-      { username: 'eva.ek', email: 'eva.ek@example.se', displayName: 'Eva Ek', department: 'IT', mobile: '' },
-      TEST_PASSWORD,
-    );
-    const helpdesk = await signInAsStaff(ctx, 'eva.ek');
+    const helpdesk = await signInAsHelpdesk(ctx);
     const refused = await helpdesk.get('/admin/reports');
     assert.equal(refused.status, 403);
     assert.doesNotMatch(refused.body, /Registrerad säkerhetsinformation/);

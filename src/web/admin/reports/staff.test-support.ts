@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { ConfigInput } from '../../../config/schema.ts';
 import { browserFrom, OFFICE_IP, oathtoolCode, registerAuthenticator, signInWithPassword } from '../../routes/second-step.test-support.ts';
-import { createTestContext, type TestBrowser, type TestContext } from '../../test-harness.ts';
+import { createTestContext, TEST_PASSWORD, type TestBrowser, type TestContext } from '../../test-harness.ts';
 
 export { HOME_IP, OFFICE_IP } from '../../routes/second-step.test-support.ts';
 
@@ -38,4 +38,13 @@ export async function signInAsStaff(ctx: TestContext, identifier = 'anna.anderss
   const home = await browser.get('/admin');
   assert.equal(home.status, 200, `the staff area opens (got ${home.status} ${home.location ?? ''})`);
   return browser;
+}
+
+/** Creates eva.ek, who has the helpdesk role only (see staffConfig), and signs her in as staff. */
+export async function signInAsHelpdesk(ctx: TestContext): Promise<TestBrowser> {
+  await ctx.services.embeddedDirectory?.createAccount(
+    { username: 'eva.ek', email: 'eva.ek@example.se', displayName: 'Eva Ek', department: 'IT', mobile: '' },
+    TEST_PASSWORD,
+  );
+  return signInAsStaff(ctx, 'eva.ek');
 }
