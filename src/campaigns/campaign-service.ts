@@ -5,6 +5,7 @@
 
 import type { Directory } from '../directory/directory.ts';
 import type { Clock } from '../domain/clock.ts';
+import { dateTimeFormat } from '../i18n/intl-formats.ts';
 import type { Logger } from '../observability/logger.ts';
 import { randomId } from '../security/tokens.ts';
 import type { Store } from '../store/store.ts';
@@ -330,7 +331,7 @@ export function endOfDayInSweden(date: string): Date | null {
   const check = new Date(utcGuess);
   if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) return null;
   // Stockholm's offset at that moment (+1 h or +2 h), read from the time zone database.
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', hour: '2-digit', hourCycle: 'h23' }).formatToParts(check);
+  const parts = dateTimeFormat('en-GB', { timeZone: 'Europe/Stockholm', hour: '2-digit', hourCycle: 'h23' }).formatToParts(check);
   const hour = Number(parts.find((p) => p.type === 'hour')?.value ?? '0');
   const offsetHours = (hour - 23 + 24) % 24;
   return new Date(utcGuess - offsetHours * 3_600_000);

@@ -4,6 +4,7 @@
 // lock screen or forwarded gives nothing away. E-mail has a plain-text and an HTML body; the
 // HTML is escaped and loads nothing remote (no images, no tracking, no external CSS).
 
+import { dateTimeFormat } from '../i18n/intl-formats.ts';
 import type { EmailMessage, SmsMessage } from './messenger.ts';
 
 export type MessageLanguage = 'sv' | 'en';
@@ -253,7 +254,7 @@ export function renderPasswordExpiring(input: PasswordExpiringInput): RenderedMe
   const days = input.daysLeft;
   if (!Number.isInteger(days) || days < 1) throw new TypeError('daysLeft must be a positive integer');
   const locale = input.language === 'sv' ? 'sv-SE' : 'en-GB';
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(input.expiresAt);
+  const date = dateTimeFormat(locale, { dateStyle: 'long' }).format(input.expiresAt);
   if (input.language === 'sv') {
     const when = days === 1 ? 'i morgon' : `om ${days} dagar`;
     const what = `Lösenordet till ditt konto hos ${organisation} går ut ${when} (${date}).`;
@@ -306,7 +307,7 @@ export function renderPasswordChangeRequired(input: PasswordChangeRequiredInput)
     .replace(/[^\P{Cc}\n]|[\u2028\u2029\u202A-\u202E\u2066-\u2069]/gu, ' ')
     .trim();
   const locale = input.language === 'sv' ? 'sv-SE' : 'en-GB';
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'Europe/Stockholm' }).format(input.deadline);
+  const date = dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'Europe/Stockholm' }).format(input.deadline);
   const sv = input.language === 'sv';
   const left =
     days === undefined

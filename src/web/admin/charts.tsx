@@ -6,6 +6,7 @@
 // same numbers in a data table beside it, visible or visually hidden (WCAG 1.1.1 text alternative).
 
 import type { Child } from 'hono/jsx';
+import { numberFormat } from '../../i18n/intl-formats.ts';
 
 /** One series of numbers: a name (legend, table heading) and one value per category or day. */
 export interface ChartSeries {
@@ -70,7 +71,7 @@ const VALUE_ROOM = 70;
 const MAX_LINE_SERIES_STYLES = 4;
 
 function defaultFormat(locale: string): (value: number) => string {
-  const format = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  const format = numberFormat(locale, { maximumFractionDigits: 1 });
   return (value) => format.format(value);
 }
 

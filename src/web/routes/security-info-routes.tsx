@@ -11,6 +11,7 @@ import type { Config } from '../../config/schema.ts';
 import { beginReverify, readCode } from '../../flows/second-step/flow.ts';
 import { decideChangeAccess, redeemHelpdeskPass } from '../../flows/security-info/flow.ts';
 import type { Catalog } from '../../i18n/catalog.ts';
+import { displayNames } from '../../i18n/intl-formats.ts';
 import { type CountryCode, MAX_PHONE_INPUT_LENGTH, maskPhoneNumber, parsePhoneNumberInput } from '../../messaging/phone-number.ts';
 import { maskEmail } from '../../methods/masking.ts';
 import type { CodeCheck, SecurityMethod, SendResult } from '../../methods/security-info.ts';
@@ -139,7 +140,7 @@ async function methodAdded(c: Context<WebEnv>, session: ActiveSession, method: S
 function countryChoices(t: Catalog, config: Config): CountryChoice[] {
   const { allowedCountries, defaultCountry } = config.messaging.sms;
   const names = t.securityInfo.countries as Readonly<Record<string, string>>;
-  const display = new Intl.DisplayNames([t.meta.locale], { type: 'region' });
+  const display = displayNames([t.meta.locale], { type: 'region' });
   const choices = allowedCountries.map((code) => ({
     code,
     name: names[code] ?? display.of(code) ?? code,

@@ -4,6 +4,7 @@
 
 import type { PageChainCheck } from '../../../audit/audit-queries.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
+import { dateTimeFormat } from '../../../i18n/intl-formats.ts';
 import type { ChainedAuditEvent } from '../../../store/store.ts';
 import { ErrorSummary, type FieldError } from '../../components/form-fields.tsx';
 import { DateField, eventTypeLabel } from '../reports/report-pages.tsx';
@@ -189,7 +190,7 @@ export function AuditPage(props: {
   const { t } = props;
   const a = t.reports.audit;
   const errors: FieldError[] = props.errors.map((e) => ({ field: e.field, message: a.filterProblems[e.problem] }));
-  const time = new Intl.DateTimeFormat(t.meta.locale, { dateStyle: 'short', timeStyle: 'medium' });
+  const time = dateTimeFormat(t.meta.locale, { dateStyle: 'short', timeStyle: 'medium' });
   const who = (id: string | null) => (id === null ? a.nobody : (props.names.get(id) ?? id));
   return (
     <StaffFrame t={t} roles={props.roles} current="audit">

@@ -15,6 +15,7 @@ import {
 } from '../../../campaigns/campaign.ts';
 import { MAX_MESSAGE_LENGTH, MAX_TITLE_LENGTH } from '../../../campaigns/campaign-service.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
+import { dateTimeFormat, numberFormat } from '../../../i18n/intl-formats.ts';
 import type { FieldError } from '../../components/form-fields.tsx';
 
 /** The engine's limits (lengths in UTF-16 units, as the browser's maxlength counts them). */
@@ -126,17 +127,17 @@ export function uploadLimitBytes(bodyLimitBytes: number): number {
 }
 
 export function formatKiB(t: Catalog, bytes: number): string {
-  return new Intl.NumberFormat(t.meta.locale, { maximumFractionDigits: 0 }).format(Math.floor(bytes / 1024));
+  return numberFormat(t.meta.locale, { maximumFractionDigits: 0 }).format(Math.floor(bytes / 1024));
 }
 
 /** Today's date (YYYY-MM-DD) in the campaign time zone. */
 export function todayIn(now: Date, timeZone = CAMPAIGN_TIME_ZONE): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return dateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
 /** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds. */
 function zoneOffsetMs(at: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const parts = dateTimeFormat('en-GB', {
     timeZone,
     hourCycle: 'h23',
     year: 'numeric',

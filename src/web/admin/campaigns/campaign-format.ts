@@ -2,33 +2,32 @@
 
 import type { CampaignProgress, CampaignStatus } from '../../../campaigns/campaign.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
+import { dateTimeFormat, numberFormat } from '../../../i18n/intl-formats.ts';
 import { CAMPAIGN_TIME_ZONE } from './campaign-form.ts';
 
 export function formatCount(t: Catalog, value: number): string {
-  return new Intl.NumberFormat(t.meta.locale, { maximumFractionDigits: 0 }).format(value);
+  return numberFormat(t.meta.locale, { maximumFractionDigits: 0 }).format(value);
 }
 
 /** A share as a percentage with one decimal at most ("12,5 %"); 0 % of nothing. */
 export function formatShare(t: Catalog, part: number, whole: number): string {
   const share = whole <= 0 ? 0 : part / whole;
-  return new Intl.NumberFormat(t.meta.locale, { style: 'percent', maximumFractionDigits: 1 }).format(share);
+  return numberFormat(t.meta.locale, { style: 'percent', maximumFractionDigits: 1 }).format(share);
 }
 
 /** The deadline's day as the admin chose it (in the campaign time zone, whatever the server's). */
 export function formatDeadline(t: Catalog, deadline: Date): string {
-  return new Intl.DateTimeFormat(t.meta.locale, { dateStyle: 'long', timeZone: CAMPAIGN_TIME_ZONE }).format(deadline);
+  return dateTimeFormat(t.meta.locale, { dateStyle: 'long', timeZone: CAMPAIGN_TIME_ZONE }).format(deadline);
 }
 
 /** An ISO day (YYYY-MM-DD) of a snapshot in the campaign time zone. */
 export function isoDayOf(at: Date): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: CAMPAIGN_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return dateTimeFormat('sv-SE', { timeZone: CAMPAIGN_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
 /** A day for a chart's axis and table ("3 mars"). */
 export function formatDay(t: Catalog, isoDay: string): string {
-  return new Intl.DateTimeFormat(t.meta.locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(
-    new Date(`${isoDay}T12:00:00Z`),
-  );
+  return dateTimeFormat(t.meta.locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${isoDay}T12:00:00Z`));
 }
 
 export function stateLabel(t: Catalog, status: CampaignStatus): string {

@@ -4,6 +4,7 @@
 
 import type { AccountState, DirectoryAccount } from '../../../directory/directory.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
+import { dateTimeFormat } from '../../../i18n/intl-formats.ts';
 import type { MethodKind, SecurityMethod } from '../../../methods/security-info.ts';
 import type { AuditEvent } from '../../../store/store.ts';
 import { formatDate, formatDateTime } from '../../format.ts';
@@ -34,7 +35,7 @@ export function canVerifyCaller(method: SecurityMethod): boolean {
 }
 
 export function formatTime(t: Catalog, date: Date): string {
-  return new Intl.DateTimeFormat(t.meta.locale, { timeStyle: 'short' }).format(date);
+  return dateTimeFormat(t.meta.locale, { timeStyle: 'short' }).format(date);
 }
 
 /** An audit event type in plain words; unknown types keep their technical name in brackets. */

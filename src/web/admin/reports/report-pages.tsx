@@ -3,6 +3,7 @@
 // table and a CSV download beside it.
 
 import type { Catalog } from '../../../i18n/catalog.ts';
+import { dateTimeFormat, numberFormat } from '../../../i18n/intl-formats.ts';
 import type { ActivityReport } from '../../../reports/activity-report.ts';
 import { ACTIVITY_KINDS } from '../../../reports/activity-report.ts';
 import { percentOf, type RegistrationCoverage } from '../../../reports/registration-coverage.ts';
@@ -18,9 +19,9 @@ export const REPORTS_CSV_PATH = '/admin/reports/csv';
 
 /** Number and date formats in the page's language. */
 export function reportFormats(t: Catalog) {
-  const number = new Intl.NumberFormat(t.meta.locale);
-  const percent = new Intl.NumberFormat(t.meta.locale, { style: 'percent', maximumFractionDigits: 1 });
-  const date = new Intl.DateTimeFormat(t.meta.locale, { dateStyle: 'medium' });
+  const number = numberFormat(t.meta.locale);
+  const percent = numberFormat(t.meta.locale, { style: 'percent', maximumFractionDigits: 1 });
+  const date = dateTimeFormat(t.meta.locale, { dateStyle: 'medium' });
   return {
     number: (n: number) => number.format(n),
     /** `p` in percent (0–100). */
