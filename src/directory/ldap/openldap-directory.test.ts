@@ -467,6 +467,20 @@ describe("OpenLDAP listAccounts beyond slapd's size limit", () => {
         const listed = (await listAll(directory, pageSize)).filter((u) => u.startsWith('many'));
         assert.deepEqual(listed, expected, `pages of ${pageSize}`);
       }
+      // A cursor from one instance continues on another, which has no list of the walk yet.
+      const first = await directory.listAccounts({ pageSize: 10 });
+      const other = new OpenLdapDirectory(settingsFor(slapd));
+      try {
+        assert.ok(first.nextCursor !== null);
+        const next = await other.listAccounts({ pageSize: 10, cursor: first.nextCursor });
+        const everyone = await listAll(directory, 1000);
+        assert.deepEqual(
+          [...first.accounts, ...next.accounts].map((a) => a.username),
+          everyone.slice(0, 20),
+        );
+      } finally {
+        await other.close();
+      }
       const department = await directory.listAccounts({ pageSize: 5, department: 'no-such-department' });
       assert.deepEqual(department, { accounts: [], nextCursor: null });
     } finally {

@@ -87,6 +87,8 @@ export class OpenLdapDirectory implements Directory {
   readonly #policyCache = new Map<string, { policy: PasswordPolicy; readAt: number }>();
   readonly #logger: LdapPoolOptions['logger'];
   #groupBase: Promise<string> | null = null;
+  /** The sorted DN lists of walks under way (see listAccounts), by filter and group. */
+  readonly #listings = new Map<string, Listing>();
 
   constructor(settings: LdapSettings, options: OpenLdapDirectoryOptions = {}) {
     this.#settings = settings;
@@ -284,11 +286,13 @@ export class OpenLdapDirectory implements Directory {
   }
 
   /**
-   * Pages in DN order. Two searches per page: the DNs of every matching entry (no attributes; the
-   * server's paged-results control carries it across server pages within one call, as its cookie
-   * belongs to one connection), then the entries of this page only, by `entryDN`. The opaque cursor
-   * is the last DN returned, so a page can be asked for on any connection or instance. slapd has no
-   * ordering rule for uid and sorts only with the sssvlv overlay, hence the DN list.
+   * Pages in DN order. A walk starts (no cursor) with one search for the DN of every matching
+   * entry (no attributes; the paged-results control carries it across server pages within the
+   * call, as its cookie belongs to one connection), kept for the walk's later pages, so a walk
+   * reads each DN once; each page then reads only its own entries, by `entryDN`. The opaque cursor
+   * is the last DN returned, so a page can be asked for on any connection or instance (one without
+   * the walk's list makes it again). slapd has no ordering rule for uid and sorts only with the
+   * sssvlv overlay, hence the list. An entry added during a walk is in the next walk.
    */
   async listAccounts(options: ListAccountsOptions): Promise<AccountPage> {
     const { pageSize } = options;
@@ -306,30 +310,20 @@ export class OpenLdapDirectory implements Directory {
     const filter = andFilter(filters);
     const entries = await this.#pool
       .withService('list accounts', async (connection) => {
-        const listed = await connection.client.search(this.#settings.baseDn, {
-          scope: 'sub',
-          filter,
-          attributes: ['1.1'],
-          paged: { pageSize: 500 },
-        });
-        const keys = new Map(listed.searchEntries.map((entry) => [dnKey(entry.dn), entry.dn]));
-        // Accounts are members, never groups to follow: one read per nested group, not per member.
-        const members = group === undefined ? null : await this.#memberKeys(connection, group, new Set(keys.keys()));
-        const sorted = [...keys.keys()]
-          .filter((key) => (after === null || key > after) && (members === null || members.has(key)))
-          .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-        const pageKeys = sorted.slice(0, pageSize);
+        const listing = await this.#listing(connection, filter, group, after === null);
+        const start = firstAfter(listing.keys, after);
+        const pageKeys = listing.keys.slice(start, start + pageSize);
         if (pageKeys.length === 0) return { page: [], more: false };
         // The DNs come from the server, and are escaped as filter values all the same (RFC 4515).
         const read = await connection.client.search(this.#settings.baseDn, {
           scope: 'sub',
-          filter: andFilter([filter, orFilter(pageKeys.map((key) => equalityFilter('entryDN', keys.get(key) as string)))]),
+          filter: andFilter([filter, orFilter(pageKeys.map((key) => equalityFilter('entryDN', listing.dns.get(key) as string)))]),
           attributes: this.#accountAttributes(),
           paged: { pageSize: 500 },
         });
         const byKey = new Map(read.searchEntries.map((entry) => [dnKey(entry.dn), entry]));
-        // An entry removed between the two searches is left out; the cursor still moves past it.
-        return { page: pageKeys.map((key) => ({ key, entry: byKey.get(key) })), more: sorted.length > pageSize };
+        // An entry removed since the list was made is left out; the cursor still moves past it.
+        return { page: pageKeys.map((key) => ({ key, entry: byKey.get(key) })), more: start + pageSize < listing.keys.length };
       })
       .catch((error: unknown) => {
         throw listingError(error);
@@ -339,6 +333,33 @@ export class OpenLdapDirectory implements Directory {
       accounts: entries.page.flatMap(({ entry }) => (entry === undefined ? [] : [this.#toAccount(entry)])),
       nextCursor: entries.more && last !== undefined ? encodeCursor(last.key) : null,
     };
+  }
+
+  /** The sorted DN list of a walk: made anew when a walk starts (or none is kept, or it is old), else the kept one. */
+  async #listing(connection: LdapConnection, filter: string, group: string | undefined, isStart: boolean): Promise<Listing> {
+    const id = JSON.stringify([filter, group ?? null]);
+    const now = this.#clock.now().getTime();
+    const kept = this.#listings.get(id);
+    if (!isStart && kept !== undefined && now - kept.madeAt < LISTING_TTL_MS) return kept;
+    const listed = await connection.client.search(this.#settings.baseDn, {
+      scope: 'sub',
+      filter,
+      attributes: ['1.1'],
+      paged: { pageSize: 500 },
+    });
+    const dns = new Map(listed.searchEntries.map((entry) => [dnKey(entry.dn), entry.dn]));
+    // Accounts are members, never groups to follow: one read per nested group, not per member.
+    const members = group === undefined ? null : await this.#memberKeys(connection, group, new Set(dns.keys()));
+    const keys = [...dns.keys()].filter((key) => members === null || members.has(key)).sort();
+    const listing = { keys, dns, madeAt: now };
+    this.#listings.delete(id);
+    this.#listings.set(id, listing);
+    // A few walks at once (a campaign, a report, the reminders); the oldest goes first.
+    for (const oldest of this.#listings.keys()) {
+      if (this.#listings.size <= MAX_LISTINGS) break;
+      this.#listings.delete(oldest);
+    }
+    return listing;
   }
 
   /**
@@ -718,6 +739,30 @@ export function parseGeneralizedTime(value: string): Date | null {
   const [, y, mo, d, h, mi, s, fraction] = match;
   const ms = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
   return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
+}
+
+/** A walk's DN list: keys (dnKey) sorted by code unit, and the DN of each as the server wrote it. */
+interface Listing {
+  keys: string[];
+  dns: Map<string, string>;
+  madeAt: number;
+}
+
+/** How long a walk's DN list serves its later pages (a walk of 100,000 accounts takes a few minutes). */
+const LISTING_TTL_MS = 10 * 60_000;
+const MAX_LISTINGS = 8;
+
+/** The index of the first key after `after` in sorted `keys` (binary search); 0 without a cursor. */
+function firstAfter(keys: readonly string[], after: string | null): number {
+  if (after === null) return 0;
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((keys[middle] as string) <= after) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**
