@@ -4,13 +4,16 @@
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { demoEmployees } from '../demo/demo-organisation.ts';
+import { THREAD_POOL_NICENESS } from '../security/thread-priority.ts';
 import { type CliSandbox, cleanEnvironment, makeCliSandbox, spawnCli } from './cli-test-harness.ts';
 
 interface RunningServe {
   url: string;
+  pid: number;
   output: () => string;
   stop(signal: NodeJS.Signals): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
@@ -38,6 +41,7 @@ async function startServe(sandbox: CliSandbox): Promise<RunningServe> {
   });
   return {
     url,
+    pid: child.pid as number,
     output: () => stdout,
     async stop(signal) {
       child.kill(signal);
@@ -63,6 +67,19 @@ describe('nyckel serve', () => {
     assert.ok(response.status < 500, `status ${response.status}`);
     assert.match(server.output(), new RegExp(`Demo mode: created the demo organisation \\(${demoEmployees.length} accounts\\)`));
     assert.ok(server.output().includes('Kanelbulle-Sommar-42'));
+    // libuv's pool threads (argon2id runs there) yield to the event loop: nice 10, the loop at 0.
+    const threads = readdirSync(`/proc/${server.pid}/task`).map((tid) => {
+      const stat = readFileSync(`/proc/${server.pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      return { tid: Number(tid), name, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
+    });
+    const pool = threads.filter((t) => t.name === 'libuv-worker');
+    assert.ok(pool.length >= 1, `pool threads: ${JSON.stringify(threads)}`);
+    assert.ok(
+      pool.every((t) => t.nice === THREAD_POOL_NICENESS),
+      JSON.stringify(pool),
+    );
+    assert.equal(threads.find((t) => t.tid === server.pid)?.nice, 0, 'the event loop keeps its priority');
     const result = await server.stop('SIGTERM');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Nyckel stopped\.\n$/);

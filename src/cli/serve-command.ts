@@ -2,9 +2,11 @@
 // first start and prints its sign-in details on every start. SIGINT and SIGTERM stop it
 // gracefully (requests in flight finish, the store closes).
 
+import { stat } from 'node:fs/promises';
 import { createServices, type Services } from '../app/services.ts';
 import { demoSummary, describeDemo, seedDemo } from '../demo/seed.ts';
 import { createLogger } from '../observability/logger.ts';
+import { lowerThreadPoolPriority } from '../security/thread-priority.ts';
 import { loadCliConfig } from './cli-services.ts';
 import { type Command, CommandFailed, type CommandHelp, EXIT_OK, parseCommandLine } from './command-line.ts';
 
@@ -55,7 +57,11 @@ export const serveCommand: Command = {
       await services.close();
       throw error;
     }
-    logger.info({ configFile: file ?? null, url: server.url, demo: config.demo }, 'nyckel started');
+    // Hashing and file work in libuv's pool give way to the event loop that answers the pages
+    // (src/security/thread-priority.ts); a stat starts the pool if nothing has yet.
+    await stat(config.dataDir).catch(() => undefined);
+    const lowered = lowerThreadPoolPriority();
+    logger.info({ configFile: file ?? null, url: server.url, demo: config.demo, poolThreadsLowered: lowered }, 'nyckel started');
     stdout.write(`Nyckel is running at ${server.url}\nPress Ctrl+C to stop.\n`);
 
     const signal = await stopRequested;
