@@ -91,6 +91,64 @@ for (const backend of auditBackends) {
       }
     });
 
+    it('gives each of many concurrent appends its own event, in the order they were made', async () => {
+      const database = await backend.create();
+      const store = await database.open();
+      try {
+        const chained = await Promise.all(
+          Array.from({ length: 30 }, (_, i) =>
+            store.appendAuditChained({ type: 'grouped', subject: `s${i}`, outcome: 'info', detail: { i } }, new Date(T0.getTime() + i)),
+          ),
+        );
+        const stored = await store.listAuditChain({ limit: 100 });
+        assert.deepEqual(
+          chained.map((e) => e.subject),
+          Array.from({ length: 30 }, (_, i) => `s${i}`),
+          'each caller gets its own event back',
+        );
+        assert.deepEqual(
+          chained.map((e) => e.id),
+          Array.from({ length: 30 }, (_, i) => i + 1),
+        );
+        assert.deepEqual(chained, stored, 'what the callers got is what the chain holds');
+        assert.equal((await verifyStoredChain(store, 7)).intact, true);
+      } finally {
+        await store.close();
+        await database.cleanup();
+      }
+    });
+
+    it('rejects every append of a batch that could not be written, and writes later ones', async () => {
+      const database = await backend.create();
+      const store = await database.open();
+      try {
+        await store.appendAudit({ type: 'before', outcome: 'info' }, T0);
+        // The chain head row gone: the batch's head read fails inside the lock, as a broken database would.
+        await sql`delete from audit_chain_head`.execute(store.db);
+        const results = await Promise.allSettled(
+          Array.from({ length: 5 }, (_, i) => store.appendAudit({ type: 'lost', outcome: 'info', detail: { i } }, T0)),
+        );
+        assert.deepEqual(
+          results.map((r) => r.status),
+          Array.from({ length: 5 }, () => 'rejected'),
+        );
+        assert.equal((await store.listAuditChain({ limit: 10 })).length, 1, 'nothing of the failed batches was stored');
+        await sql`insert into audit_chain_head (id, last_id, last_hash) select 1, id, hash from audit_events`.execute(store.db);
+        await store.appendAudit({ type: 'after', outcome: 'info' }, T0);
+        assert.deepEqual(
+          (await store.listAuditChain({ limit: 10 })).map((e) => [e.id, e.type]),
+          [
+            [1, 'before'],
+            [2, 'after'],
+          ],
+        );
+        assert.equal((await verifyStoredChain(store, 7)).intact, true);
+      } finally {
+        await store.close();
+        await database.cleanup();
+      }
+    });
+
     it('verifies an untouched chain and hashes the detail as it is read back', async () => {
       await withChain(5, async (store) => {
         await store.appendAudit({ type: 'odd', outcome: 'info', detail: { when: new Date(T0), gone: undefined, z: 1, a: [1] } }, T0);

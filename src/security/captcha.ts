@@ -53,21 +53,32 @@ function defaultRandomCounter(max: number): number {
   return bits % (max + 1);
 }
 
+/** The signing secrets derived from the stored key: one for the challenge, one for the derived key. */
+interface Secrets {
+  signature: string;
+  keySignature: string;
+}
+
 export class ProofOfWorkCaptcha {
   readonly #o: CaptchaOptions;
-  #key: Promise<string> | undefined;
+  #key: Promise<Secrets> | undefined;
 
   constructor(options: CaptchaOptions) {
     this.#o = options;
   }
 
-  /** The HMAC key, created on first use; read back so racing instances agree. */
-  #secret(): Promise<string> {
+  /**
+   * The HMAC key, created on first use; read back so racing instances agree. The two signing
+   * secrets derived from it are derived once with it, not on every challenge and check.
+   */
+  #secrets(): Promise<Secrets> {
     this.#key ??= (async () => {
-      const existing = await this.#o.keys.getSetting(KEY_SETTING);
-      if (existing !== null) return existing;
-      await this.#o.keys.setSetting(KEY_SETTING, randomToken(32));
-      return (await this.#o.keys.getSetting(KEY_SETTING)) as string;
+      let secret = await this.#o.keys.getSetting(KEY_SETTING);
+      if (secret === null) {
+        await this.#o.keys.setSetting(KEY_SETTING, randomToken(32));
+        secret = (await this.#o.keys.getSetting(KEY_SETTING)) as string;
+      }
+      return { signature: hmacSha256(secret, 'altcha-signature'), keySignature: hmacSha256(secret, 'altcha-key-signature') };
     })().catch((error: unknown) => {
       this.#key = undefined;
       throw error;
@@ -77,7 +88,7 @@ export class ProofOfWorkCaptcha {
 
   /** A new signed challenge, as the JSON the widget takes in its `challenge` attribute. */
   async createChallenge(): Promise<string> {
-    const secret = await this.#secret();
+    const secrets = await this.#secrets();
     const { settings, clock } = this.#o;
     const counter = (this.#o.randomCounter ?? defaultRandomCounter)(settings.maxCounter);
     const expiresAtMs = clock.now().getTime() + settings.validMinutes * 60_000;
@@ -88,9 +99,9 @@ export class ProofOfWorkCaptcha {
       deriveKey,
       // Expiry on our clock, inside the signed data (the library's own expiry reads the wall clock).
       data: { exp: expiresAtMs },
-      hmacSignatureSecret: hmacSha256(secret, 'altcha-signature'),
+      hmacSignatureSecret: secrets.signature,
       // Deterministic mode: the derived key is signed, so checking a solution costs one HMAC, not the work again.
-      hmacKeySignatureSecret: hmacSha256(secret, 'altcha-key-signature'),
+      hmacKeySignatureSecret: secrets.keySignature,
     });
     return JSON.stringify(challenge);
   }
@@ -103,13 +114,10 @@ export class ProofOfWorkCaptcha {
     if (payload === '') return 'missing';
     const parsed = parsePayload(payload);
     if (parsed === null) return 'invalid';
-    const secret = await this.#secret();
+    const secrets = await this.#secrets();
     const exp = parsed.challenge.parameters.data?.exp;
     if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'invalid';
-    const verified = isSignedSolution(parsed.challenge, parsed.solution, {
-      signature: hmacSha256(secret, 'altcha-signature'),
-      keySignature: hmacSha256(secret, 'altcha-key-signature'),
-    });
+    const verified = isSignedSolution(parsed.challenge, parsed.solution, secrets);
     if (!verified) return 'invalid';
     // The signature covers data.exp, so it is ours; checked after the signature so a forged one says nothing.
     const now = this.#o.clock.now();

@@ -1,7 +1,7 @@
 // Random tokens, hashing of secrets, constant-time comparison. Together with
 // password-hashing.ts, the only place that imports node:crypto (house rule: one place to audit).
 
-import { createHash, createHmac, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** 256 bits from the OS CSPRNG, base64url: unguessable (OWASP Session Management: ≥64 bits of entropy). */
 export function randomToken(bytes = 32): string {
@@ -14,7 +14,8 @@ export function randomId(): string {
 
 /** Hex SHA-256. Used for high-entropy secrets (session ids), where a slow hash adds nothing. */
 export function sha256(value: string): string {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
+  // One-shot crypto.hash: no Hash object per call (this runs several times per request).
+  return hash('sha256', value, 'hex');
 }
 
 /**
@@ -33,7 +34,7 @@ export function hmacSha256(key: string | Buffer, value: string): string {
 /** Compares two strings in time independent of where they differ (no timing oracle). */
 export function constantTimeEqual(a: string, b: string): boolean {
   // Hash first so lengths are equal and the length itself doesn't leak through an early exit.
-  const ha = createHash('sha256').update(a, 'utf8').digest();
-  const hb = createHash('sha256').update(b, 'utf8').digest();
+  const ha = hash('sha256', a, 'buffer');
+  const hb = hash('sha256', b, 'buffer');
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }

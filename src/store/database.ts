@@ -9,7 +9,7 @@ import pg from 'pg';
 import { NyckelError } from '../domain/errors.ts';
 import { migrationProvider } from './migrations/index.ts';
 import type { Database } from './schema.ts';
-import { NodeSqliteDatabase } from './sqlite-connection.ts';
+import { NodeSqliteDatabase, registerSqliteHandle } from './sqlite-connection.ts';
 
 export type StoreTarget = { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string; poolSize?: number };
 
@@ -32,7 +32,9 @@ export function openDatabase(target: StoreTarget): OpenDatabase {
     } catch (error) {
       throw new NyckelError('store_not_writable', `cannot open the SQLite database ${path}: ${(error as Error).message}`, { cause: error });
     }
-    return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), dialect: 'sqlite' };
+    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    registerSqliteHandle(db, database);
+    return { db, dialect: 'sqlite' };
   }
   const pool = new pg.Pool({ connectionString: target.url, max: target.poolSize ?? 10, connectionTimeoutMillis: 5000 });
   // An idle client that loses its server must not crash the process; the next query reports it.

@@ -4,7 +4,9 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { chainHash } from '../audit/audit-chain.ts';
 import { NyckelError } from '../domain/errors.ts';
+import { PreparedQuery } from './prepared-query.ts';
 import type { AuditEventsTable, Database } from './schema.ts';
+import { isSqliteBusy, type NodeSqliteDatabase, sqliteHandleOf } from './sqlite-connection.ts';
 import type { AuditChainHead, AuditEvent, AuditEventInput, ChainedAuditEvent, RateLimitDecision, SessionRecord, Store } from './store.ts';
 
 // Column widths from migration 0001. SQLite ignores varchar widths and PostgreSQL enforces
@@ -22,15 +24,36 @@ const width = {
 
 const auditOutcomes: ReadonlySet<string> = new Set(['success', 'failure', 'refused', 'info']);
 
+/** Events written in one transaction at most: 10 bound values each, well inside SQLite's and PostgreSQL's limits. */
+const MAX_AUDIT_BATCH = 100;
+
+/** An append waiting for its batch: the checked fields, and the caller's promise. */
+interface PendingAppend {
+  fields: Omit<AuditEvent, 'id' | 'detail'>;
+  detail: Record<string, unknown>;
+  detailText: string;
+  resolve(event: ChainedAuditEvent): void;
+  reject(error: unknown): void;
+}
+
 export class KyselyStore implements Store {
   readonly db: Kysely<Database>;
   readonly dialect: 'sqlite' | 'postgres';
   #closed = false;
   readonly #auditListeners: Array<(event: ChainedAuditEvent) => void> = [];
+  readonly #auditQueue: PendingAppend[] = [];
+  #isWritingAudit = false;
+  #prepared: ReturnType<typeof prepareQueries> | undefined;
 
   constructor(db: Kysely<Database>, dialect: 'sqlite' | 'postgres') {
     this.db = db;
     this.dialect = dialect;
+  }
+
+  /** The statements every reset runs, prepared once (prepared-query.ts). */
+  get #queries(): ReturnType<typeof prepareQueries> {
+    this.#prepared ??= prepareQueries(this.db);
+    return this.#prepared;
   }
 
   // ---- sessions ----
@@ -76,8 +99,8 @@ export class KyselyStore implements Store {
   }
 
   async deleteSessionsOfAccount(accountId: string): Promise<number> {
-    const result = await this.db.deleteFrom('sessions').where('account_id', '=', accountId).executeTakeFirst();
-    return Number(result.numDeletedRows);
+    const result = await this.#queries.deleteSessionsOfAccount.execute(this.db, { accountId });
+    return Number(result.numAffectedRows ?? 0);
   }
 
   async purgeSessions(idleBefore: Date, createdBefore: Date): Promise<number> {
@@ -97,17 +120,13 @@ export class KyselyStore implements Store {
     const window = fixedWindow(limit, windowMs, now);
     // One statement does the insert-or-increment and reads the result, so two instances
     // hitting the same key at once can never both see the same count.
-    const row = await this.db
-      .insertInto('rate_limits')
-      .values({ key, window_start: window.start, count: 1 })
-      .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql<number>`${sql.ref('rate_limits.count')} + 1` }))
-      .returning('count')
-      .executeTakeFirstOrThrow();
+    const row = (await this.#queries.hitRateLimit.execute(this.db, { key, windowStart: window.start })).rows[0];
+    if (row === undefined) throw new Error('the rate-limit counter was not returned');
     const count = Number(row.count);
     if (count === 1) {
       // The first hit of a new window clears this key's earlier windows: they can no longer
       // matter, and it keeps the table the size of the keys in use.
-      await this.db.deleteFrom('rate_limits').where('key', '=', key).where('window_start', '<', window.start).execute();
+      await this.#queries.clearEarlierWindows.execute(this.db, { key, windowStart: window.start });
     }
     return { allowed: count <= limit, count, retryAfterMs: window.remainingMs };
   }
@@ -127,7 +146,7 @@ export class KyselyStore implements Store {
   }
 
   async resetRateLimit(key: string): Promise<void> {
-    await this.db.deleteFrom('rate_limits').where('key', '=', key).execute();
+    await this.#queries.resetRateLimit.execute(this.db, { key });
   }
 
   // ---- audit ----
@@ -157,29 +176,9 @@ export class KyselyStore implements Store {
     const detailText = JSON.stringify(event.detail ?? {});
     // The hash covers the detail as it will be read back (JSON drops undefined, turns Dates into strings).
     const detail = parseObject(detailText);
-    const chained = await this.#withChainLock(async (db) => {
-      const head = await db.selectFrom('audit_chain_head').select(['last_id', 'last_hash']).where('id', '=', 1).executeTakeFirstOrThrow();
-      // Ids are given here, under the lock, so they follow chain order (a sequence could hand them out of order).
-      const id = Number(head.last_id ?? 0) + 1;
-      const prevHash = head.last_hash;
-      const hash = chainHash(prevHash, { id, ...fields, detail });
-      await db
-        .insertInto('audit_events')
-        .values({
-          id,
-          at: fields.at.getTime(),
-          type: fields.type,
-          actor: fields.actor,
-          subject: fields.subject,
-          ip: fields.ip,
-          outcome: fields.outcome,
-          detail: detailText,
-          prev_hash: prevHash,
-          hash,
-        })
-        .execute();
-      await db.updateTable('audit_chain_head').set({ last_id: id, last_hash: hash }).where('id', '=', 1).execute();
-      return { id, ...fields, detail, prevHash, hash } satisfies ChainedAuditEvent;
+    const chained = await new Promise<ChainedAuditEvent>((resolve, reject) => {
+      this.#auditQueue.push({ fields, detail, detailText, resolve, reject });
+      if (!this.#isWritingAudit) void this.#writeAuditBatches();
     });
     for (const listener of this.#auditListeners) {
       try {
@@ -189,6 +188,103 @@ export class KyselyStore implements Store {
       }
     }
     return chained;
+  }
+
+  /**
+   * Writes queued appends, a batch per transaction, until the queue is empty (group commit).
+   * An append waits only for a write already under way, never for a timer; appends that arrive
+   * meanwhile share the next transaction, so under load the lock, the head read and the head
+   * update are paid once per batch instead of once per event. Each caller's promise settles
+   * when its own batch has committed (or failed), exactly as with one transaction per event.
+   */
+  async #writeAuditBatches(): Promise<void> {
+    this.#isWritingAudit = true;
+    try {
+      while (this.#auditQueue.length > 0) {
+        const batch = this.#auditQueue.splice(0, MAX_AUDIT_BATCH);
+        try {
+          const events = await this.#appendBatch(batch);
+          for (const [i, pending] of batch.entries()) pending.resolve(events[i] as ChainedAuditEvent);
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+        }
+      }
+    } finally {
+      this.#isWritingAudit = false;
+    }
+  }
+
+  async #appendBatch(batch: readonly PendingAppend[]): Promise<ChainedAuditEvent[]> {
+    const sqlite = this.dialect === 'sqlite' ? sqliteHandleOf(this.db) : undefined;
+    if (sqlite !== undefined) return this.#appendBatchSqlite(sqlite, batch);
+    return this.#withChainLock(async (db) => {
+      const head = await db.selectFrom('audit_chain_head').select(['last_id', 'last_hash']).where('id', '=', 1).executeTakeFirstOrThrow();
+      const events = chainBatch(head, batch);
+      await db
+        .insertInto('audit_events')
+        .values(
+          events.map((e, i) => ({
+            id: e.id,
+            at: e.at.getTime(),
+            type: e.type,
+            actor: e.actor,
+            subject: e.subject,
+            ip: e.ip,
+            outcome: e.outcome,
+            detail: (batch[i] as PendingAppend).detailText,
+            prev_hash: e.prevHash,
+            hash: e.hash,
+          })),
+        )
+        .execute();
+      const last = events[events.length - 1] as ChainedAuditEvent;
+      await db.updateTable('audit_chain_head').set({ last_id: last.id, last_hash: last.hash }).where('id', '=', 1).execute();
+      return events;
+    });
+  }
+
+  /**
+   * The same append on SQLite, as one synchronous transaction on the store's own connection
+   * (NodeSqliteDatabase.tryWriteTransaction): the lock, the head, the events and the new head
+   * in five plain statements. Kysely's connection is held meanwhile, so no Kysely transaction
+   * is open on it; while another process holds the write lock, this waits with timers.
+   */
+  async #appendBatchSqlite(sqlite: NodeSqliteDatabase, batch: readonly PendingAppend[]): Promise<ChainedAuditEvent[]> {
+    const started = Date.now();
+    for (let attempt = 0; ; attempt++) {
+      const events = await this.db.connection().execute(async () =>
+        sqlite.tryWriteTransaction((writer) => {
+          const head = writer.all('select "last_id", "last_hash" from "audit_chain_head" where "id" = 1')[0];
+          if (head === undefined) throw new Error('the audit chain head row is missing');
+          const chained = chainBatch(head as { last_id: number | null; last_hash: string }, batch);
+          chained.forEach((e, i) => {
+            writer.run(
+              'insert into "audit_events" ("id", "at", "type", "actor", "subject", "ip", "outcome", "detail", "prev_hash", "hash") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+              [
+                e.id,
+                e.at.getTime(),
+                e.type,
+                e.actor,
+                e.subject,
+                e.ip,
+                e.outcome,
+                (batch[i] as PendingAppend).detailText,
+                e.prevHash,
+                e.hash,
+              ],
+            );
+          });
+          const last = chained[chained.length - 1] as ChainedAuditEvent;
+          writer.run('update "audit_chain_head" set "last_id" = ?, "last_hash" = ? where "id" = 1', [last.id, last.hash]);
+          return chained;
+        }),
+      );
+      if (events !== null) return events;
+      if (Date.now() - started > BUSY_WAIT_LIMIT_MS) {
+        throw new NyckelError('store_unavailable', 'the audit chain could not be written: another process held the database lock too long');
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(50, 1 + attempt) * (0.5 + Math.random())));
+    }
   }
 
   async listAuditChain(options: { afterId?: number; since?: Date; limit: number }): Promise<ChainedAuditEvent[]> {
@@ -287,6 +383,23 @@ export class KyselyStore implements Store {
   }
 }
 
+function prepareQueries(db: Kysely<Database>) {
+  return {
+    hitRateLimit: new PreparedQuery(['key', 'windowStart'], (p) =>
+      db
+        .insertInto('rate_limits')
+        .values({ key: p.key, window_start: p.windowStart, count: 1 })
+        .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql<number>`${sql.ref('rate_limits.count')} + 1` }))
+        .returning('count'),
+    ),
+    clearEarlierWindows: new PreparedQuery(['key', 'windowStart'], (p) =>
+      db.deleteFrom('rate_limits').where('key', '=', p.key).where('window_start', '<', p.windowStart),
+    ),
+    resetRateLimit: new PreparedQuery(['key'], (p) => db.deleteFrom('rate_limits').where('key', '=', p.key)),
+    deleteSessionsOfAccount: new PreparedQuery(['accountId'], (p) => db.deleteFrom('sessions').where('account_id', '=', p.accountId)),
+  };
+}
+
 interface FixedWindow {
   start: number;
   remainingMs: number;
@@ -333,6 +446,20 @@ function codePoints(value: string): number {
   return count;
 }
 
+/** Chains a batch onto the head read under the lock. Ids are given here, so they follow chain order (a sequence could hand them out of order). */
+function chainBatch(head: { last_id: number | string | null; last_hash: string }, batch: readonly PendingAppend[]): ChainedAuditEvent[] {
+  let id = Number(head.last_id ?? 0);
+  let prevHash = head.last_hash;
+  const events: ChainedAuditEvent[] = [];
+  for (const { fields, detail } of batch) {
+    id++;
+    const hash = chainHash(prevHash, { id, ...fields, detail });
+    events.push({ id, ...fields, detail, prevHash, hash });
+    prevHash = hash;
+  }
+  return events;
+}
+
 function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   return {
     id: Number(row.id),
@@ -346,7 +473,6 @@ function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
   };
 }
 
-const SQLITE_BUSY = 5;
 const BUSY_WAIT_LIMIT_MS = 10_000;
 
 /**
@@ -369,11 +495,6 @@ async function beginImmediate(conn: Kysely<Database>): Promise<void> {
     const delay = Math.min(50, 1 + attempt) * (0.5 + Math.random());
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-function isSqliteBusy(error: unknown): boolean {
-  const e = error as { errcode?: unknown; message?: unknown };
-  return (typeof e.errcode === 'number' && (e.errcode & 0xff) === SQLITE_BUSY) || /database is locked/i.test(String(e.message));
 }
 
 function parseObject(text: string): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // The node:sqlite adapter: statements are prepared once per SQL text and reused, streams get
 // their own statement (two streams of one query, or a query during a stream, don't disturb each
-// other), and many queries don't pile up prepared statements.
+// other), many queries don't pile up prepared statements, and a synchronous write transaction
+// never waits for another connection's lock.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -54,6 +55,47 @@ describe('NodeSqliteDatabase', () => {
     assert.deepEqual(
       seen,
       Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+  });
+
+  it('writes a synchronous transaction, and gives up at once, without waiting, while another connection holds the lock', () => {
+    const other = new NodeSqliteDatabase(join(dir, 'test.db'));
+    try {
+      other.prepare('BEGIN IMMEDIATE').run([]);
+      const started = performance.now();
+      assert.equal(
+        db.tryWriteTransaction((w) => w.run('UPDATE t SET name = ? WHERE id = 1', ['locked out'])),
+        null,
+      );
+      // The normal 5 s busy wait would have stalled the event loop here.
+      assert.ok(performance.now() - started < 1000, 'no busy wait');
+      other.prepare('COMMIT').run([]);
+      const result = db.tryWriteTransaction((w) => {
+        w.run('UPDATE t SET name = ? WHERE id = 1', ['written']);
+        return w.all('SELECT name FROM t WHERE id = 1')[0]?.name;
+      });
+      assert.equal(result, 'written');
+      // The lock wait is back to normal afterwards, and the write is visible to other connections.
+      assert.equal((other.prepare('SELECT name FROM t WHERE id = 1').all([])[0] as { name: string }).name, 'written');
+    } finally {
+      other.close();
+    }
+  });
+
+  it('rolls a synchronous transaction back when its work throws', () => {
+    assert.throws(
+      () =>
+        db.tryWriteTransaction((w) => {
+          w.run('UPDATE t SET name = ? WHERE id = 2', ['half done']);
+          throw new Error('stop');
+        }),
+      /stop/,
+    );
+    assert.equal((db.prepare('SELECT name FROM t WHERE id = 2').all([])[0] as { name: string }).name, 'n2');
+    // Not left inside a transaction: the next one starts.
+    assert.equal(
+      db.tryWriteTransaction((w) => w.all('SELECT count(*) AS n FROM t')[0]?.n),
+      50,
     );
   });
 });

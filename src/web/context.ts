@@ -1,4 +1,6 @@
 // The per-request values the middleware sets for handlers and pages (Hono context variables).
+// Code on every request's path reads them with c.get(name): Hono's c.var copies all of them
+// into a new object on each access.
 
 import type { Services } from '../app/services.ts';
 import type { Catalog, Language } from '../i18n/catalog.ts';

@@ -20,7 +20,7 @@ export async function readForm(c: Context<WebEnv>): Promise<FormFields> {
       if (typeof first === 'string') fields[name] = first;
     }
   } catch (error) {
-    c.var.log.info({ err: { message: (error as Error).message } }, 'unreadable form body');
+    c.get('log').info({ err: { message: (error as Error).message } }, 'unreadable form body');
   }
   cache.set(c.req.raw, fields);
   return fields;

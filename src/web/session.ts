@@ -152,7 +152,7 @@ function cookieOptions(secure: boolean) {
 }
 
 function clearCookie(c: Context<WebEnv>): void {
-  deleteCookie(c, sessionCookieName(c.var.secureCookies), cookieOptions(c.var.secureCookies));
+  deleteCookie(c, sessionCookieName(c.get('secureCookies')), cookieOptions(c.get('secureCookies')));
 }
 
 function parseData(raw: Record<string, unknown>): SessionData | null {
@@ -178,8 +178,8 @@ export function lastSeenResolutionMs(idleMinutes: number): number {
 
 /** Loads the session named by the cookie (or none), applying the timeouts. */
 export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | null> {
-  const { store, clock, config } = c.var.services;
-  const token = getCookie(c, sessionCookieName(c.var.secureCookies));
+  const { store, clock, config } = c.get('services');
+  const token = getCookie(c, sessionCookieName(c.get('secureCookies')));
   if (token === undefined) return null;
   if (!TOKEN_PATTERN.test(token)) {
     clearCookie(c);
@@ -202,7 +202,10 @@ export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | n
   if (data === null || isIdle || isTooOld || isPendingOver) {
     await store.deleteSession(idHash);
     clearCookie(c);
-    c.var.log.info({ reason: data === null ? 'bad_data' : isIdle ? 'idle' : isTooOld ? 'absolute' : 'pending_expired' }, 'session ended');
+    c.get('log').info(
+      { reason: data === null ? 'bad_data' : isIdle ? 'idle' : isTooOld ? 'absolute' : 'pending_expired' },
+      'session ended',
+    );
     return null;
   }
   // Last-seen is written at most once a minute, not on every request (a write per page view was a
@@ -214,7 +217,7 @@ export async function readSession(c: Context<WebEnv>): Promise<ActiveSession | n
   return { idHash, accountId: record.accountId, data, createdAt: record.createdAt };
 }
 
-/** Middleware: sets c.var.session. */
+/** Middleware: sets c.get('session'). */
 export function loadSession(): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     c.set('session', await readSession(c));
@@ -224,8 +227,8 @@ export function loadSession(): MiddlewareHandler<WebEnv> {
 
 /** Starts a fresh session (new token, new CSRF token), ending the current one if any. */
 export async function beginSession(c: Context<WebEnv>, accountId: string, extra: Omit<SessionData, 'csrf'> = {}): Promise<ActiveSession> {
-  const { store, clock } = c.var.services;
-  const current = c.var.session;
+  const { store, clock } = c.get('services');
+  const current = c.get('session');
   if (current !== null && current !== undefined) await store.deleteSession(current.idHash);
   const token = randomToken(32);
   const idHash = sha256(token);
@@ -237,10 +240,10 @@ export async function beginSession(c: Context<WebEnv>, accountId: string, extra:
     data: { ...data },
     createdAt: now,
     lastSeenAt: now,
-    ip: c.var.clientIp,
+    ip: c.get('clientIp'),
     userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
   });
-  setCookie(c, sessionCookieName(c.var.secureCookies), token, cookieOptions(c.var.secureCookies));
+  setCookie(c, sessionCookieName(c.get('secureCookies')), token, cookieOptions(c.get('secureCookies')));
   const session: ActiveSession = { idHash, accountId, data, createdAt: now };
   c.set('session', session);
   return session;
@@ -248,14 +251,14 @@ export async function beginSession(c: Context<WebEnv>, accountId: string, extra:
 
 /** Replaces the session's data (for example to consume a flash notice). */
 export async function updateSessionData(c: Context<WebEnv>, session: ActiveSession, data: SessionData): Promise<void> {
-  await c.var.services.store.touchSession(session.idHash, c.var.services.clock.now(), { ...data });
+  await c.get('services').store.touchSession(session.idHash, c.get('services').clock.now(), { ...data });
   session.data = data;
 }
 
 /** Signs out: deletes the session from the store and clears the cookie. */
 export async function endSession(c: Context<WebEnv>): Promise<void> {
-  const current = c.var.session;
-  if (current !== null && current !== undefined) await c.var.services.store.deleteSession(current.idHash);
+  const current = c.get('session');
+  if (current !== null && current !== undefined) await c.get('services').store.deleteSession(current.idHash);
   clearCookie(c);
   c.set('session', null);
 }

@@ -68,6 +68,8 @@ export interface ResetFlow {
   accountId: string | null;
   state: ResetState;
   language: 'sv' | 'en';
+  /** When the user started (the first row of the flow); successors keep it. */
+  startedAt: Date;
   expiresAt: Date;
 }
 
@@ -424,11 +426,14 @@ export class ResetService {
     return toFlow({ ...record, consumedAt: null }, `${id}.${secret}`);
   }
 
-  /** Consumes the current row and writes its successor; null when someone else consumed it first. */
+  /**
+   * Consumes the current row and writes its successor; null when someone else consumed it first.
+   * The row was read when the flow was loaded; the consuming `UPDATE … WHERE consumed_at IS NULL`
+   * is what decides between racing requests (and finds no row if the flow was purged meanwhile).
+   */
   async #advance(flow: ResetFlow, state: ResetState): Promise<ResetFlow | null> {
-    const current = await this.#d.flows.getFlow(flow.id);
-    if (current === null || !(await this.#d.flows.consumeFlow(flow.id, this.#now()))) return null;
-    return this.#createFlow(flow.accountId, state, flow.language, current.startedAt, flow.expiresAt);
+    if (!(await this.#d.flows.consumeFlow(flow.id, this.#now()))) return null;
+    return this.#createFlow(flow.accountId, state, flow.language, flow.startedAt, flow.expiresAt);
   }
 
   async #verifiedAccount(flow: ResetFlow): Promise<DirectoryAccount> {
@@ -498,5 +503,13 @@ export class ResetService {
 }
 
 function toFlow(record: ResetFlowRecord, token: string): ResetFlow {
-  return { id: record.id, token, accountId: record.accountId, state: record.state, language: record.language, expiresAt: record.expiresAt };
+  return {
+    id: record.id,
+    token,
+    accountId: record.accountId,
+    state: record.state,
+    language: record.language,
+    startedAt: record.startedAt,
+    expiresAt: record.expiresAt,
+  };
 }

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestContext, TEST_PASSWORD, TestBrowser, type TestContext } from '../test-harness.ts';
+import { ACCESS_LOG_FIELDS } from './access-log.ts';
 
 describe('access log', () => {
   let ctx: TestContext;
@@ -28,5 +29,9 @@ describe('access log', () => {
     assert.equal(all.includes(TEST_PASSWORD), false);
     assert.equal(all.includes(browser.cookies.get('nyckel_session') ?? 'no-cookie'), false);
     assert.ok(lines.some((l) => l.path === '/sign-in' && l.method === 'POST' && l.status === 303));
+    // Access lines skip the redaction pass: they must carry nothing but their fixed fields.
+    const fixed = ['level', 'time', 'service', 'msg', ...ACCESS_LOG_FIELDS].sort();
+    for (const l of lines) assert.deepEqual(Object.keys(l).sort(), fixed);
+    assert.match(String(line.reqId), /^[0-9a-f-]{36}$/);
   });
 });

@@ -54,12 +54,12 @@ export function csrfProtection(options: {
   isHandled: (method: string, path: string) => boolean;
 }): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    const cookieName = csrfCookieName(c.var.secureCookies);
+    const cookieName = csrfCookieName(c.get('secureCookies'));
     const cookieValue = getCookie(c, cookieName);
 
     let issued: string | undefined;
     c.set('csrfToken', async () => {
-      const session = c.var.session;
+      const session = c.get('session');
       if (session !== null && session !== undefined) return session.data.csrf;
       // The key is read only when a form needs it, so health checks never touch the store.
       const key = await options.key();
@@ -67,7 +67,7 @@ export function csrfProtection(options: {
       if (issued === undefined) {
         issued = createDoubleSubmitToken(key);
         // HttpOnly: the form carries the value, no script needs it. Lax: kept on top-level navigation.
-        setCookie(c, cookieName, issued, { path: '/', httpOnly: true, secure: c.var.secureCookies, sameSite: 'Lax' });
+        setCookie(c, cookieName, issued, { path: '/', httpOnly: true, secure: c.get('secureCookies'), sameSite: 'Lax' });
       }
       return issued;
     });
@@ -76,18 +76,18 @@ export function csrfProtection(options: {
 
     const sameOrigin = isSameOriginRequest(
       { origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site') },
-      c.var.allowedOrigins,
+      c.get('allowedOrigins'),
     );
     const form = await readForm(c);
     // Forms carry the token as a field; the password checklist's JSON requests carry it in a header.
     const submitted = form[CSRF_FIELD] ?? c.req.header('x-csrf-token');
-    const session = c.var.session;
+    const session = c.get('session');
     const hasToken =
       session !== null && session !== undefined
         ? verifySessionCsrfToken(session.data.csrf, submitted)
         : verifyDoubleSubmit(await options.key(), cookieValue, submitted);
     if (!sameOrigin || !hasToken) {
-      c.var.log.warn({ reason: sameOrigin ? 'token' : 'origin', signedIn: session !== null }, 'csrf check failed');
+      c.get('log').warn({ reason: sameOrigin ? 'token' : 'origin', signedIn: session !== null }, 'csrf check failed');
       return options.onFailure(c);
     }
     return next();

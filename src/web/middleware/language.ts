@@ -21,7 +21,7 @@ export function language(defaultLanguage: Language): MiddlewareHandler<WebEnv> {
         maxAge: ONE_YEAR_SECONDS,
         sameSite: 'Lax',
         httpOnly: true,
-        secure: c.var.secureCookies,
+        secure: c.get('secureCookies'),
       });
     } else {
       const remembered = getCookie(c, LANGUAGE_COOKIE);

@@ -18,7 +18,7 @@ const REACHABLE_WHILE_PENDING = new Set([
 
 export function pendingChangeGuard(): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    const session = c.var.session;
+    const session = c.get('session');
     if (session?.data.pendingChange !== undefined && !REACHABLE_WHILE_PENDING.has(c.req.path)) {
       return c.redirect('/account/password', 303);
     }

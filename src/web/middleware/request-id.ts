@@ -10,7 +10,7 @@ export function requestId(): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
     const id = randomId();
     c.set('requestId', id);
-    c.set('log', c.var.services.logger.child({ reqId: id }));
+    c.set('log', c.get('services').logger.child({ reqId: id }));
     await next();
     c.res.headers.set('X-Request-Id', id);
   };

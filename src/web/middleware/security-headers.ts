@@ -29,7 +29,7 @@ export function securityHeaders(): MiddlewareHandler<WebEnv> {
     // Legacy browsers without frame-ancestors support.
     headers.set('X-Frame-Options', 'DENY');
     // HSTS only over https: sent over http it is ignored, and on localhost it would pin a dev port.
-    if (c.var.isHttps) headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (c.get('isHttps')) headers.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     // Pages show personal data: never store them in shared or browser caches. Assets set their own.
     if (!headers.has('Cache-Control')) headers.set('Cache-Control', 'no-store');
     headers.delete('X-Powered-By');

@@ -33,10 +33,10 @@ export type PasswordContextResolver = (c: Context<WebEnv>) => Promise<PasswordCo
 
 /** The signed-in session's account (change password, forced or not). */
 export const sessionPasswordContext: PasswordContextResolver = async (c) => {
-  const session = c.var.session;
+  const session = c.get('session');
   if (session === null) return null;
-  const account = await c.var.services.directory.getAccount(session.accountId);
-  return account === null ? null : c.var.services.passwordContextFor(account);
+  const account = await c.get('services').directory.getAccount(session.accountId);
+  return account === null ? null : c.get('services').passwordContextFor(account);
 };
 
 function problem(c: Context<WebEnv>, status: 400 | 413 | 415 | 429, error: string): Response {
@@ -49,14 +49,14 @@ function problem(c: Context<WebEnv>, status: 400 | 413 | 415 | 429, error: strin
  */
 export function passwordCheckHandler(resolveContext: PasswordContextResolver): Handler<WebEnv> {
   return async (c) => {
-    const { store, clock, config, passwordPolicy } = c.var.services;
+    const { store, clock, config, passwordPolicy } = c.get('services');
 
     // Counted first, before any work: a refused request costs us almost nothing.
     const now = clock.now();
     const { perSession, perIp } = PASSWORD_CHECK_LIMITS;
-    const session = c.var.session;
+    const session = c.get('session');
     const decisions = await Promise.all([
-      store.hitRateLimit(`pwcheck:ip:${c.var.clientIp}`, perIp.limit, perIp.windowMs, now),
+      store.hitRateLimit(`pwcheck:ip:${c.get('clientIp')}`, perIp.limit, perIp.windowMs, now),
       session === null ? null : store.hitRateLimit(`pwcheck:session:${session.idHash}`, perSession.limit, perSession.windowMs, now),
     ]);
     const refused = decisions.find((d) => d !== null && !d.allowed);
@@ -83,14 +83,14 @@ export function passwordCheckHandler(resolveContext: PasswordContextResolver): H
       parsed = result.data;
     } catch {
       // Only that the body was not JSON is logged; never the body, which holds a password.
-      c.var.log.info('password check: body is not JSON');
+      c.get('log').info('password check: body is not JSON');
       return problem(c, 400, 'invalid_input');
     }
 
     const context = (await resolveContext(c)) ?? { organisationName: config.organisation.name };
     // evaluatePasswordRules, not evaluatePassword: no breached lookup here (see the header).
     const result = evaluatePasswordRules(parsed.password, context, passwordPolicy);
-    const { t } = c.var;
+    const t = c.get('t');
     return c.json({
       checks: result.checks.map((check) => ({ rule: check.rule, passed: check.passed, text: describePolicyCheck(t, check) })),
     });

@@ -148,20 +148,20 @@ export async function settleResetWork(services: Services): Promise<void> {
 // ---- cookie ----
 
 function cookieName(c: Context<WebEnv>): string {
-  return c.var.secureCookies ? `__Host-${RESET_COOKIE}` : RESET_COOKIE;
+  return c.get('secureCookies') ? `__Host-${RESET_COOKIE}` : RESET_COOKIE;
 }
 
 function setFlowCookie(c: Context<WebEnv>, flow: ResetFlow): void {
   // HttpOnly: no script reads it. Strict: every reset page is reached from our own pages, never from a link elsewhere.
-  setCookie(c, cookieName(c), flow.token, { path: '/', httpOnly: true, secure: c.var.secureCookies, sameSite: 'Strict' });
+  setCookie(c, cookieName(c), flow.token, { path: '/', httpOnly: true, secure: c.get('secureCookies'), sameSite: 'Strict' });
 }
 
 function clearFlowCookie(c: Context<WebEnv>): void {
-  deleteCookie(c, cookieName(c), { path: '/', httpOnly: true, secure: c.var.secureCookies, sameSite: 'Strict' });
+  deleteCookie(c, cookieName(c), { path: '/', httpOnly: true, secure: c.get('secureCookies'), sameSite: 'Strict' });
 }
 
 const flowToken = (c: Context<WebEnv>) => getCookie(c, cookieName(c));
-const request = (c: Context<WebEnv>) => ({ ip: c.var.clientIp, language: c.var.lang });
+const request = (c: Context<WebEnv>) => ({ ip: c.get('clientIp'), language: c.get('lang') });
 
 // ---- rendering ----
 
@@ -185,8 +185,9 @@ function startError(t: Catalog, problem: StartProblem): FieldError {
 }
 
 async function renderStart(c: Context<WebEnv>, identifier: string, errors: FieldError[], status: number): Promise<Response> {
-  const { t, lang } = c.var;
-  const challenge = await resetRuntime(c.var.services).captcha.createChallenge();
+  const t = c.get('t');
+  const lang = c.get('lang');
+  const challenge = await resetRuntime(c.get('services')).captcha.createChallenge();
   const assets: CaptchaAssets = {
     widget: captchaHrefs.widget,
     i18n: lang === 'sv' ? captchaHrefs.sv : captchaHrefs.en,
@@ -199,7 +200,7 @@ async function renderStart(c: Context<WebEnv>, identifier: string, errors: Field
     <ResetStartPage
       t={t}
       lang={lang}
-      csrfToken={await c.var.csrfToken()}
+      csrfToken={await c.get('csrfToken')()}
       identifier={identifier}
       errors={errors}
       challenge={challenge}
@@ -210,7 +211,7 @@ async function renderStart(c: Context<WebEnv>, identifier: string, errors: Field
 
 function renderDead(c: Context<WebEnv>, reason: DeadFlowReason): Promise<Response> {
   clearFlowCookie(c);
-  return renderPage(c, { title: c.var.t.reset.deadTitle, status: 410 }, <ResetEndPage t={c.var.t} kind={reason} />);
+  return renderPage(c, { title: c.get('t').reset.deadTitle, status: 410 }, <ResetEndPage t={c.get('t')} kind={reason} />);
 }
 
 function passwordProblemErrors(t: Catalog, p: PasswordProblem, maxLength: number): FieldError[] {
@@ -240,11 +241,11 @@ async function renderStep(
   flow: ResetFlow,
   options: { errors?: FieldError[]; status?: number; policyResult?: PolicyResult | null } = {},
 ): Promise<Response> {
-  const { t } = c.var;
-  const services = c.var.services;
+  const t = c.get('t');
+  const services = c.get('services');
   const errors = options.errors ?? [];
   const page = { hasErrors: errors.length > 0, status: options.status ?? 200 };
-  const csrfToken = await c.var.csrfToken();
+  const csrfToken = await c.get('csrfToken')();
   const state = flow.state;
   switch (state.step) {
     case 'choose_method':
@@ -311,7 +312,7 @@ async function renderStep(
 
 /** Turns a step's outcome into the answer: redirect to the flow page, or the same page with the error. */
 async function answerStep(c: Context<WebEnv>, outcome: StepOutcome): Promise<Response> {
-  const { t } = c.var;
+  const t = c.get('t');
   switch (outcome.kind) {
     case 'dead':
       return renderDead(c, outcome.reason);
@@ -342,7 +343,7 @@ async function answerStep(c: Context<WebEnv>, outcome: StepOutcome): Promise<Res
     case 'password_problems': {
       const policy = outcome.problems.find((p) => p.kind === 'policy');
       return renderStep(c, outcome.flow, {
-        errors: passwordErrors(t, outcome.problems, c.var.services.config.passwordPolicy.maxLength),
+        errors: passwordErrors(t, outcome.problems, c.get('services').config.passwordPolicy.maxLength),
         status: 400,
         policyResult: policy?.kind === 'policy' ? policy.result : null,
       });
@@ -355,7 +356,7 @@ export function registerResetRoutes(routes: RouteTable): void {
 
   routes.post('/reset', async (c) => {
     const form = await readForm(c);
-    const outcome = await resetRuntime(c.var.services).service.startReset(
+    const outcome = await resetRuntime(c.get('services')).service.startReset(
       { identifier: field(form, 'identifier'), captcha: field(form, 'altcha') },
       request(c),
     );
@@ -364,7 +365,7 @@ export function registerResetRoutes(routes: RouteTable): void {
         return renderStart(
           c,
           outcome.identifier,
-          outcome.problems.map((p) => startError(c.var.t, p)),
+          outcome.problems.map((p) => startError(c.get('t'), p)),
           400,
         );
       case 'rate_limited':
@@ -376,42 +377,42 @@ export function registerResetRoutes(routes: RouteTable): void {
   });
 
   routes.get('/reset/flow', async (c) => {
-    const loaded = await resetRuntime(c.var.services).service.loadFlow(flowToken(c));
+    const loaded = await resetRuntime(c.get('services')).service.loadFlow(flowToken(c));
     return loaded.ok ? renderStep(c, loaded.flow) : renderDead(c, loaded.reason);
   });
 
   routes.post('/reset/method', async (c) => {
     const form = await readForm(c);
-    return answerStep(c, await resetRuntime(c.var.services).service.chooseMethod(flowToken(c), field(form, 'method'), request(c)));
+    return answerStep(c, await resetRuntime(c.get('services')).service.chooseMethod(flowToken(c), field(form, 'method'), request(c)));
   });
 
   routes.post('/reset/code', async (c) => {
     const form = await readForm(c);
-    return answerStep(c, await resetRuntime(c.var.services).service.verifyResetCode(flowToken(c), field(form, 'code'), request(c)));
+    return answerStep(c, await resetRuntime(c.get('services')).service.verifyResetCode(flowToken(c), field(form, 'code'), request(c)));
   });
 
   routes.post('/reset/passkey', async (c) => {
     const form = await readForm(c);
     // allowedOrigins[0] is the origin this request reached us at (scheme from a trusted proxy only).
-    const passkeyRequest = { ...request(c), origin: c.var.allowedOrigins[0] ?? '' };
+    const passkeyRequest = { ...request(c), origin: c.get('allowedOrigins')[0] ?? '' };
     return answerStep(
       c,
-      await resetRuntime(c.var.services).service.verifyResetPasskey(flowToken(c), field(form, 'credential'), passkeyRequest),
+      await resetRuntime(c.get('services')).service.verifyResetPasskey(flowToken(c), field(form, 'credential'), passkeyRequest),
     );
   });
 
-  routes.post('/reset/other-method', async (c) => answerStep(c, await resetRuntime(c.var.services).service.backToMethods(flowToken(c))));
+  routes.post('/reset/other-method', async (c) => answerStep(c, await resetRuntime(c.get('services')).service.backToMethods(flowToken(c))));
 
   routes.post('/reset/action', async (c) => {
     const form = await readForm(c);
-    return answerStep(c, await resetRuntime(c.var.services).service.chooseAction(flowToken(c), field(form, 'action'), request(c)));
+    return answerStep(c, await resetRuntime(c.get('services')).service.chooseAction(flowToken(c), field(form, 'action'), request(c)));
   });
 
   routes.post('/reset/password', async (c) => {
     const form = await readForm(c);
     return answerStep(
       c,
-      await resetRuntime(c.var.services).service.setNewPassword(
+      await resetRuntime(c.get('services')).service.setNewPassword(
         flowToken(c),
         { password: field(form, 'new-password'), confirm: field(form, 'confirm-password') },
         request(c),
@@ -423,10 +424,10 @@ export function registerResetRoutes(routes: RouteTable): void {
   routes.post(
     '/reset/password/check',
     passwordCheckHandler(async (c) => {
-      const loaded = await resetRuntime(c.var.services).service.loadFlow(flowToken(c));
+      const loaded = await resetRuntime(c.get('services')).service.loadFlow(flowToken(c));
       if (!loaded.ok || loaded.flow.state.step !== 'new_password' || loaded.flow.accountId === null) return null;
-      const account = await c.var.services.directory.getAccount(loaded.flow.accountId);
-      return account === null ? null : c.var.services.passwordContextFor(account);
+      const account = await c.get('services').directory.getAccount(loaded.flow.accountId);
+      return account === null ? null : c.get('services').passwordContextFor(account);
     }),
   );
 

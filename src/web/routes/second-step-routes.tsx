@@ -497,7 +497,8 @@ function isUnder(path: string, prefix: string): boolean {
  */
 export function secondStepGuard(): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    const session = c.var.session;
+    // c.get, not c.var: the guard runs on every request, and c.var copies every variable into a new object.
+    const session = c.get('session');
     const path = c.req.path;
     if (session === null || ALWAYS_REACHABLE.has(path) || path.startsWith('/assets/')) return next();
     if (session.data.secondStep !== undefined) {
