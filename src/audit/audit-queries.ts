@@ -2,8 +2,9 @@
 // outcome and time, newest first, a page at a time by keyset on the id (stable while new events
 // arrive, unlike OFFSET), and a check that the events shown still fit the hash chain.
 
-import { type Kysely, sql } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import { type Kysely, type Selectable, sql } from 'kysely';
+import { chainedAuditEventFromRow } from '../store/audit-event-rows.ts';
+import type { AuditEventsTable, Database } from '../store/schema.ts';
 import type { ChainedAuditEvent } from '../store/store.ts';
 import { chainHash, GENESIS_HASH } from './audit-chain.ts';
 
@@ -116,18 +117,7 @@ export class AuditQueries {
   }
 }
 
-function toChained(row: {
-  id: number | string;
-  at: number | string;
-  type: string;
-  actor: string | null;
-  subject: string | null;
-  ip: string | null;
-  outcome: string;
-  detail: string;
-  prev_hash: string;
-  hash: string;
-}): ChainedAuditEvent {
+function toChained(row: Selectable<AuditEventsTable>): ChainedAuditEvent {
   let detail: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(row.detail);
@@ -135,16 +125,5 @@ function toChained(row: {
   } catch {
     // A detail that is not JSON shows as empty; the chain check then reports the event as changed.
   }
-  return {
-    id: Number(row.id),
-    at: new Date(Number(row.at)),
-    type: row.type,
-    actor: row.actor,
-    subject: row.subject,
-    ip: row.ip,
-    outcome: row.outcome as ChainedAuditEvent['outcome'],
-    detail,
-    prevHash: row.prev_hash,
-    hash: row.hash,
-  };
+  return chainedAuditEventFromRow(row, detail);
 }

@@ -17,9 +17,7 @@ import {
   EXIT_OK,
   parseCommandLine,
 } from './command-line.ts';
-
-/** A password plus a line break, generously (the policy allows at most 1024 characters). */
-const MAX_STDIN_BYTES = 8 * 1024;
+import { readPasswordFromPipe } from './password-input.ts';
 
 function configuredIndexPath(context: CommandContext): string {
   const { config } = loadCliConfig(context);
@@ -129,24 +127,10 @@ async function readOnePassword(context: CommandContext): Promise<string> {
   if (stdin.isTTY === true) {
     context.io.stderr.write('Type the password, then Enter and Ctrl-D (it is shown as you type; pipe it in to avoid that):\n');
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of context.io.stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
-    size += buffer.length;
-    if (size > MAX_STDIN_BYTES) throw new CommandFailed('standard input is too long to be a password; pipe in one line');
-    chunks.push(buffer);
-  }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    throw new CommandFailed('the password on standard input is not UTF-8');
-  }
-  text = text.replace(/\r?\n$/, '');
-  if (text === '') throw new CommandFailed('no password on standard input; pipe one in: printf %s "$PASSWORD" | nyckel breached check');
-  if (/[\r\n]/.test(text)) throw new CommandFailed('the password on standard input must be a single line');
-  return text;
+  return readPasswordFromPipe(
+    context.io.stdin,
+    'no password on standard input; pipe one in: printf %s "$PASSWORD" | nyckel breached check',
+  );
 }
 
 const checkCommand: Command = {

@@ -25,8 +25,14 @@ export async function readNewPassword(source: PasswordSource): Promise<string> {
   return readPasswordFromPipe(source.stdin);
 }
 
-/** The whole of standard input, less one trailing line break; it must be a single line. */
-export async function readPasswordFromPipe(stdin: NodeJS.ReadableStream): Promise<string> {
+/**
+ * The whole of standard input, less one trailing line break; it must be a single line.
+ * `whenEmpty` is the message when nothing was piped in (it says how this command wants it).
+ */
+export async function readPasswordFromPipe(
+  stdin: NodeJS.ReadableStream,
+  whenEmpty = 'no password on standard input; pipe one in (printf %s "$PASSWORD" | nyckel …) or use --no-password',
+): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stdin) {
@@ -42,9 +48,7 @@ export async function readPasswordFromPipe(stdin: NodeJS.ReadableStream): Promis
     throw new CommandFailed('the password on standard input is not UTF-8');
   }
   text = text.replace(/\r?\n$/, '');
-  if (text === '') {
-    throw new CommandFailed('no password on standard input; pipe one in (printf %s "$PASSWORD" | nyckel …) or use --no-password');
-  }
+  if (text === '') throw new CommandFailed(whenEmpty);
   if (/[\r\n]/.test(text)) throw new CommandFailed('the password on standard input must be a single line');
   return text;
 }

@@ -16,6 +16,7 @@ import { listMethodRecords } from '../methods/security-info-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import { JobLock } from './job-lock.ts';
+import { type LeasedSchedule, scheduleUnderLease } from './leased-schedule.ts';
 
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 500;
@@ -166,12 +167,7 @@ export async function sendExpiryReminders(
   return result;
 }
 
-export interface ExpiryReminderSchedule {
-  /** Stops the interval and gives up the lease once a run under way has finished. */
-  stop(): Promise<void>;
-  /** The run under way, if any (tests and shutdown wait for it). */
-  readonly running: Promise<void> | null;
-}
+export type ExpiryReminderSchedule = LeasedSchedule;
 
 /**
  * Runs the job at start and then every `expiryReminders.intervalMinutes`, on the instance holding
@@ -183,32 +179,12 @@ export function scheduleExpiryReminders(
   lock?: JobLock,
 ): ExpiryReminderSchedule | null {
   if (!deps.config.expiryReminders.enabled) return null;
-  const lease = lock ?? new JobLock(deps.store.db, 'expiry-reminders', deps.clock);
-  // Longer than the interval, so the holder stays the one runner; one that died is replaced within two ticks.
-  const leaseMs = Math.max(1, Math.floor(intervalMs * 1.5));
-  let running: Promise<void> | null = null;
-  const run = () => {
-    if (running !== null) return;
-    running = lease
-      .acquire(leaseMs)
-      .then(async (isHolder) => {
-        if (isHolder) await sendExpiryReminders(deps, () => lease.renew(leaseMs));
-      })
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'the expiry reminders failed; they run again later'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  run();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return (running ?? Promise.resolve()).then(() => lease.release()).catch(() => {});
-    },
-    get running() {
-      return running;
-    },
-  };
+  return scheduleUnderLease({
+    lease: lock ?? new JobLock(deps.store.db, 'expiry-reminders', deps.clock),
+    intervalMs,
+    work: (renewLease) => sendExpiryReminders(deps, renewLease),
+    logger: deps.logger,
+    failureMessage: 'the expiry reminders failed; they run again later',
+    runAtStart: true,
+  });
 }

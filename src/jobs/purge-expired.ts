@@ -11,6 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import { KyselyResetFlowStore } from '../store/kysely-reset-flow-store.ts';
 import type { Store } from '../store/store.ts';
 import { JobLock } from './job-lock.ts';
+import { type LeasedSchedule, scheduleUnderLease } from './leased-schedule.ts';
 
 /** How often the server runs the purge. */
 export const PURGE_INTERVAL_MS = 10 * 60_000;
@@ -45,47 +46,20 @@ export async function purgeExpired(deps: PurgeDeps): Promise<PurgeResult> {
   return result;
 }
 
-export interface PurgeSchedule {
-  /** Stops the interval and gives up the lease once a run under way has finished (await it before closing the store). */
-  stop(): Promise<void>;
-  /** The run under way, if any (tests and shutdown wait for it). */
-  readonly running: Promise<void> | null;
-}
+export type PurgeSchedule = LeasedSchedule;
 
 /**
- * Runs the purge every `intervalMs`. The timer is unref'd, so it never keeps the process alive;
- * a run still going when the next is due is not started twice; a failure is logged and the
- * next run tries again. Only the instance holding the 'purge-expired' lease runs it; the lease
- * outlasts an interval and is renewed at each run, so its holder stays the one runner until it stops or dies.
+ * Runs the purge every `intervalMs` (see leased-schedule.ts). Only the instance holding the
+ * 'purge-expired' lease runs it; the lease outlasts an interval and is renewed at each run, so
+ * its holder stays the one runner until it stops or dies.
  */
 export function schedulePurge(deps: PurgeDeps, intervalMs: number = PURGE_INTERVAL_MS, lock?: JobLock): PurgeSchedule {
-  const lease = lock ?? new JobLock(deps.store.db, 'purge-expired', deps.clock);
-  // Longer than the interval, so the holder renews it at each tick and stays the one runner;
-  // one that died is replaced within two ticks.
-  const leaseMs = Math.max(1, Math.floor(intervalMs * 1.5));
-  let running: Promise<void> | null = null;
-  const run = () => {
-    if (running !== null) return;
-    running = lease
-      .acquire(leaseMs)
-      .then(async (isHolder) => {
-        if (isHolder) await purgeExpired(deps);
-      })
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'the purge of expired records failed; it runs again later'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  return {
-    stop: () => {
-      clearInterval(timer);
-      // Hand the lease over at once rather than when it runs out, after a run under way ends.
-      return (running ?? Promise.resolve()).then(() => lease.release()).catch(() => {});
-    },
-    get running() {
-      return running;
-    },
-  };
+  return scheduleUnderLease({
+    lease: lock ?? new JobLock(deps.store.db, 'purge-expired', deps.clock),
+    intervalMs,
+    work: () => purgeExpired(deps),
+    logger: deps.logger,
+    failureMessage: 'the purge of expired records failed; it runs again later',
+    runAtStart: false,
+  });
 }

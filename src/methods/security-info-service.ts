@@ -84,20 +84,7 @@ export class SecurityInfoService implements SecurityInfo {
   async listMethods(accountId: string): Promise<SecurityMethod[]> {
     const methods = await records.listMethodRecords(this.#o.db, accountId);
     const out: SecurityMethod[] = [];
-    for (const m of methods) {
-      const view: SecurityMethod = {
-        id: m.id,
-        accountId: m.accountId,
-        kind: m.kind,
-        label: m.label,
-        maskedTarget: maskTarget(m.kind, m.target),
-        isDefault: m.isDefault,
-        createdAt: m.createdAt,
-        lastUsedAt: m.lastUsedAt,
-      };
-      if (m.kind === 'recovery_codes') view.remaining = await records.countUnusedRecoveryCodes(this.#o.db, accountId);
-      out.push(view);
-    }
+    for (const m of methods) out.push(await this.#view(m));
     return out;
   }
 

@@ -4,6 +4,7 @@
 import { type Kysely, type Selectable, sql } from 'kysely';
 import { chainHash } from '../audit/audit-chain.ts';
 import { NyckelError } from '../domain/errors.ts';
+import { auditEventFromRow, chainedAuditEventFromRow } from './audit-event-rows.ts';
 import { PreparedQuery } from './prepared-query.ts';
 import type { AuditEventsTable, Database } from './schema.ts';
 import { isSqliteBusy, type NodeSqliteDatabase, sqliteHandleOf } from './sqlite-connection.ts';
@@ -294,7 +295,7 @@ export class KyselyStore implements Store {
     if (options.afterId !== undefined) query = query.where('id', '>', options.afterId);
     if (options.since !== undefined) query = query.where('at', '>=', toMs(options.since));
     const rows = await query.orderBy('id', 'asc').limit(options.limit).execute();
-    return rows.map((row) => ({ ...toAuditEvent(row), prevHash: row.prev_hash, hash: row.hash }));
+    return rows.map((row) => chainedAuditEventFromRow(row, parseObject(row.detail)));
   }
 
   async getAuditChainHead(): Promise<AuditChainHead> {
@@ -461,16 +462,7 @@ function chainBatch(head: { last_id: number | string | null; last_hash: string }
 }
 
 function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEvent {
-  return {
-    id: Number(row.id),
-    at: new Date(Number(row.at)),
-    type: row.type,
-    actor: row.actor,
-    subject: row.subject,
-    ip: row.ip,
-    outcome: row.outcome as AuditEvent['outcome'],
-    detail: parseObject(row.detail),
-  };
+  return auditEventFromRow(row, parseObject(row.detail));
 }
 
 const BUSY_WAIT_LIMIT_MS = 10_000;

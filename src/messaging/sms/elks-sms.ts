@@ -9,6 +9,7 @@ import type { SmsMessage } from '../messenger.ts';
 import {
   basicAuthorization,
   checkGatewayUrl,
+  formPostRequest,
   HttpSmsGateway,
   type ProviderAnswer,
   parseJsonObject,
@@ -41,16 +42,7 @@ export class ElksSmsProvider implements SmsProvider {
   }
 
   buildRequest(message: SmsMessage) {
-    return {
-      url: this.#url,
-      headers: {
-        authorization: this.#authorization,
-        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-        accept: 'application/json',
-      },
-      // URLSearchParams percent-encodes UTF-8, so å ä ö arrive as %C3%A5 %C3%A4 %C3%B6.
-      body: new URLSearchParams({ from: this.#from, to: message.to, message: message.text }).toString(),
-    };
+    return formPostRequest(this.#url, this.#authorization, { from: this.#from, to: message.to, message: message.text });
   }
 
   readSuccess(_status: number, body: string): ProviderAnswer {

@@ -271,6 +271,23 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
+/**
+ * The request of a provider that takes an application/x-www-form-urlencoded POST with HTTP Basic
+ * auth and answers in JSON (46elks, Twilio). `fields` are sent in the order given.
+ */
+export function formPostRequest(url: string, authorization: string, fields: Record<string, string>): SmsGatewayRequest {
+  return {
+    url,
+    headers: {
+      authorization,
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      accept: 'application/json',
+    },
+    // URLSearchParams percent-encodes UTF-8, so å ä ö arrive as %C3%A5 %C3%A4 %C3%B6.
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
 /** Parses JSON without throwing: a gateway's answer is untrusted input. */
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {
   try {

@@ -10,6 +10,7 @@ import type { SmsMessage } from '../messenger.ts';
 import {
   basicAuthorization,
   checkGatewayUrl,
+  formPostRequest,
   HttpSmsGateway,
   type ProviderAnswer,
   parseJsonObject,
@@ -48,15 +49,7 @@ export class TwilioSmsProvider implements SmsProvider {
   }
 
   buildRequest(message: SmsMessage) {
-    return {
-      url: this.#url,
-      headers: {
-        authorization: this.#authorization,
-        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-        accept: 'application/json',
-      },
-      body: new URLSearchParams({ To: message.to, ...this.#sender, Body: message.text }).toString(),
-    };
+    return formPostRequest(this.#url, this.#authorization, { To: message.to, ...this.#sender, Body: message.text });
   }
 
   readSuccess(_status: number, body: string): ProviderAnswer {

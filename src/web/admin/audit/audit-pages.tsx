@@ -6,7 +6,7 @@ import type { PageChainCheck } from '../../../audit/audit-queries.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
 import { dateTimeFormat } from '../../../i18n/intl-formats.ts';
 import type { ChainedAuditEvent } from '../../../store/store.ts';
-import { ErrorSummary, type FieldError } from '../../components/form-fields.tsx';
+import { ErrorSummary, type FieldError, TextField } from '../../components/form-fields.tsx';
 import { DateField, eventTypeLabel } from '../reports/report-pages.tsx';
 import { StaffFrame } from '../staff-pages.tsx';
 import type { StaffRole } from '../staff-roles.ts';
@@ -48,49 +48,6 @@ export function compactDetail(detail: Record<string, unknown>): string {
   return text.length > DETAIL_MAX ? `${text.slice(0, DETAIL_MAX - 1)}…` : text;
 }
 
-function FilterTextField(props: {
-  t: Catalog;
-  id: AuditFilterError['field'];
-  name: string;
-  label: string;
-  hint: string;
-  value: string;
-  errors: readonly FieldError[];
-  isIdentifier?: boolean;
-}) {
-  const error = props.errors.find((e) => e.field === props.id);
-  const hintId = `${props.id}-hint`;
-  const errorId = `${props.id}-error`;
-  return (
-    <div class={error === undefined ? 'field' : 'field field--error'}>
-      <label class="field__label" for={props.id}>
-        {props.label}
-      </label>
-      <p id={hintId} class="field__hint">
-        {props.hint}
-      </p>
-      {error === undefined ? null : (
-        <p id={errorId} class="field__error">
-          <span class="visually-hidden">{props.t.form.errorPrefix} </span>
-          {error.message}
-        </p>
-      )}
-      <input
-        class="field__input"
-        id={props.id}
-        name={props.name}
-        type="text"
-        autocomplete="off"
-        value={props.value}
-        aria-describedby={error === undefined ? hintId : `${hintId} ${errorId}`}
-        aria-invalid={error === undefined ? undefined : 'true'}
-        autocapitalize={props.isIdentifier ? 'none' : undefined}
-        spellcheck={props.isIdentifier ? false : undefined}
-      />
-    </div>
-  );
-}
-
 function FilterForm(props: { t: Catalog; input: AuditFilterInput; errors: readonly FieldError[] }) {
   const { t, input, errors } = props;
   const a = t.reports.audit;
@@ -99,33 +56,36 @@ function FilterForm(props: { t: Catalog; input: AuditFilterInput; errors: readon
       <fieldset class="report-filter__fieldset">
         <legend>{a.filterLegend}</legend>
         <div class="report-filter__fields">
-          <FilterTextField
+          <TextField
             t={t}
             id="audit-type"
             name="type"
             label={a.filterType}
             hint={a.filterTypeHint}
             value={input.type}
+            autocomplete="off"
             errors={errors}
             isIdentifier
           />
-          <FilterTextField
+          <TextField
             t={t}
             id="audit-user"
             name="user"
             label={a.filterUser}
             hint={a.filterUserHint}
             value={input.user}
+            autocomplete="off"
             errors={errors}
             isIdentifier
           />
-          <FilterTextField
+          <TextField
             t={t}
             id="audit-actor"
             name="actor"
             label={a.filterActor}
             hint={a.filterActorHint}
             value={input.actor}
+            autocomplete="off"
             errors={errors}
             isIdentifier
           />

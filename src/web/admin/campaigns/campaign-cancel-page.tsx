@@ -3,10 +3,11 @@
 
 import type { Campaign } from '../../../campaigns/campaign.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
-import { CsrfField, ErrorSummary, type FieldError, TextField } from '../../components/form-fields.tsx';
+import { ErrorSummary, type FieldError } from '../../components/form-fields.tsx';
 import { StaffFrame } from '../staff-pages.tsx';
 import type { StaffRole } from '../staff-roles.ts';
 import { CANCEL_PATH, campaignHref, confirmHref } from './campaign-paths.ts';
+import { CampaignReasonForm } from './campaign-reason-form.tsx';
 
 export function CampaignCancelPage(props: {
   t: Catalog;
@@ -25,25 +26,12 @@ export function CampaignCancelPage(props: {
       <h1>{tc.cancelTitle}</h1>
       <p class="lead">{tc.cancelLead(campaign.title)}</p>
       <p>{tc.cancelExplain}</p>
-      <form method="post" action={CANCEL_PATH} class="form" novalidate>
-        <CsrfField token={props.csrfToken} />
-        <input type="hidden" name="id" value={campaign.id} />
-        <TextField
-          t={t}
-          id="reason"
-          label={t.admin.reasonLabel}
-          hint={t.admin.reasonHint}
-          autocomplete="off"
-          value={props.reason}
-          errors={errors}
-        />
-        <div class="actions">
-          <button type="submit" class="button button--danger">
-            {tc.cancelConfirm}
-          </button>
-          <a href={back}>{tc.cancelKeep}</a>
-        </div>
-      </form>
+      <CampaignReasonForm page={props} action={CANCEL_PATH} reasonHint={t.admin.reasonHint}>
+        <button type="submit" class="button button--danger">
+          {tc.cancelConfirm}
+        </button>
+        <a href={back}>{tc.cancelKeep}</a>
+      </CampaignReasonForm>
     </StaffFrame>
   );
 }

@@ -4,12 +4,13 @@
 
 import type { Campaign, UploadReport } from '../../../campaigns/campaign.ts';
 import type { Catalog } from '../../../i18n/catalog.ts';
-import { CsrfField, ErrorSummary, type FieldError, TextField } from '../../components/form-fields.tsx';
+import { ErrorSummary, type FieldError } from '../../components/form-fields.tsx';
 import { StaffFrame } from '../staff-pages.tsx';
 import type { StaffRole } from '../staff-roles.ts';
 import { describeProblem, PROBLEMS_SHOWN } from './campaign-form.ts';
 import { formatCount, formatDeadline } from './campaign-format.ts';
 import { cancelHref, NEW_PATH, START_PATH } from './campaign-paths.ts';
+import { CampaignReasonForm } from './campaign-reason-form.tsx';
 
 export function CampaignSummary(props: { t: Catalog; campaign: Campaign }) {
   const { t, campaign } = props;
@@ -102,26 +103,13 @@ export function CampaignConfirmPage(props: {
           <a href={`${NEW_PATH}?from=${encodeURIComponent(campaign.id)}`}>{tc.confirmBack}</a>
         </p>
       ) : (
-        <form method="post" action={START_PATH} class="form" novalidate>
-          <CsrfField token={props.csrfToken} />
-          <input type="hidden" name="id" value={campaign.id} />
-          <TextField
-            t={t}
-            id="reason"
-            label={t.admin.reasonLabel}
-            hint={tc.confirmReasonHint}
-            autocomplete="off"
-            value={props.reason}
-            errors={errors}
-          />
-          <div class="actions">
-            <button type="submit" class="button">
-              {tc.start}
-            </button>
-            <a href={`${NEW_PATH}?from=${encodeURIComponent(campaign.id)}`}>{tc.confirmBack}</a>
-            <a href={cancelHref(campaign.id)}>{tc.cancelLink}</a>
-          </div>
-        </form>
+        <CampaignReasonForm page={props} action={START_PATH} reasonHint={tc.confirmReasonHint}>
+          <button type="submit" class="button">
+            {tc.start}
+          </button>
+          <a href={`${NEW_PATH}?from=${encodeURIComponent(campaign.id)}`}>{tc.confirmBack}</a>
+          <a href={cancelHref(campaign.id)}>{tc.cancelLink}</a>
+        </CampaignReasonForm>
       )}
     </StaffFrame>
   );

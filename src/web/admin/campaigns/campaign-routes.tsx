@@ -101,6 +101,15 @@ function checkReason(c: Context<WebEnv>, reason: string): FieldError[] {
   return [];
 }
 
+/** A posted start or cancel: the campaign named by the form's id (null if none) and the reason typed, checked. */
+async function postedAction(c: Context<WebEnv>): Promise<{ campaign: Campaign | null; reason: string; errors: FieldError[] }> {
+  const form = await readForm(c);
+  const id = idFrom(field(form, 'id'));
+  const campaign = id === null ? null : await campaignsOf(c.var.services).get(id);
+  const reason = field(form, 'reason').trim();
+  return { campaign, reason, errors: checkReason(c, reason) };
+}
+
 /**
  * How many accounts a target reaches, for the confirmation step: a list's members were found
  * when it was created; the others are counted through the directory's paged listing.
@@ -355,17 +364,12 @@ export function registerCampaignRoutes(routes: RouteTable): void {
   routes.post(
     START_PATH,
     staffOnly('admin', async (c, staff) => {
-      const form = await readForm(c);
-      const id = idFrom(field(form, 'id'));
-      const service = campaignsOf(c.var.services);
-      const campaign = id === null ? null : await service.get(id);
+      const { campaign, reason, errors } = await postedAction(c);
       if (campaign === null) return notFound(c, staff);
       if (campaign.status !== 'draft') return c.redirect(campaignHref(campaign.id), 303);
-      const reason = field(form, 'reason').trim();
-      const errors = checkReason(c, reason);
       if (errors.length > 0) return renderConfirm(c, staff, campaign, { upload: null, reason, errors });
       // The reason goes into the campaign.started event itself.
-      const started = await service.start(campaign.id, { ...actorOf(c, staff), reason });
+      const started = await campaignsOf(c.var.services).start(campaign.id, { ...actorOf(c, staff), reason });
       return c.redirect(`${campaignHref(campaign.id)}${started ? '&notice=started' : ''}`, 303);
     }),
   );
@@ -420,13 +424,8 @@ export function registerCampaignRoutes(routes: RouteTable): void {
   routes.post(
     CANCEL_PATH,
     staffOnly('admin', async (c, staff) => {
-      const form = await readForm(c);
-      const id = idFrom(field(form, 'id'));
-      const service = campaignsOf(c.var.services);
-      const campaign = id === null ? null : await service.get(id);
+      const { campaign, reason, errors } = await postedAction(c);
       if (campaign === null) return notFound(c, staff);
-      const reason = field(form, 'reason').trim();
-      const errors = checkReason(c, reason);
       const { t } = c.var;
       if (errors.length > 0) {
         return renderPage(
@@ -442,7 +441,7 @@ export function registerCampaignRoutes(routes: RouteTable): void {
           />,
         );
       }
-      const cancelled = await service.cancel(campaign.id, { ...actorOf(c, staff), reason });
+      const cancelled = await campaignsOf(c.var.services).cancel(campaign.id, { ...actorOf(c, staff), reason });
       return c.redirect(`${campaignHref(campaign.id)}${cancelled ? '&notice=cancelled' : ''}`, 303);
     }),
   );
