@@ -4,6 +4,7 @@
 // matches (SQLite and PostgreSQL alike).
 
 import { type Kysely, sql } from 'kysely';
+import type { AccountState } from '../directory/directory.ts';
 import type { Database } from '../store/schema.ts';
 import type {
   Campaign,
@@ -131,6 +132,33 @@ export async function pendingAfter(db: Db, campaignId: string, after: string | n
     locked: Number(r.locked) === 1,
     notifiedAt: r.notified_at === null ? null : new Date(Number(r.notified_at)),
   }));
+}
+
+/** LDAP times have whole seconds: a change in the second of the mark still counts. */
+const CHANGE_TOLERANCE_MS = 2_000;
+
+/** When the member changed the password after being marked (the directory's state), else null. */
+export function changedSinceMark(state: Pick<AccountState, 'mustChange' | 'passwordChangedAt'>, markedAt: number): number | null {
+  const changedAt = state.passwordChangedAt?.getTime() ?? null;
+  return !state.mustChange && changedAt !== null && changedAt >= markedAt - CHANGE_TOLERANCE_MS ? changedAt : null;
+}
+
+/** Records that a member changed (and lifts the sign-in block); true when this call recorded it. */
+export async function recordChanged(db: Db, campaignId: string, accountId: string, at: number): Promise<boolean> {
+  const result = await db
+    .updateTable('campaign_members')
+    .set({ changed_at: at, locked: 0 })
+    .where('campaign_id', '=', campaignId)
+    .where('account_id', '=', accountId)
+    .where('changed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Whether the campaign is still running (not cancelled or completed meanwhile). */
+export async function stillRunning(db: Db, campaignId: string): Promise<boolean> {
+  const row = await db.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirst();
+  return row?.status === 'running';
 }
 
 /** Moves one member from `from` to `to` (with extra columns); true when this call made the move. */

@@ -8,7 +8,6 @@
 // show must-change; a `notifying` member is never notified again (we can't know whether the
 // message left, and twice is worse than an "unknown" in the report).
 
-import { sql } from 'kysely';
 import type { Config } from '../config/schema.ts';
 import type { Directory, DirectoryAccount } from '../directory/directory.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -19,14 +18,24 @@ import { listMethodRecords } from '../methods/security-info-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Store } from '../store/store.ts';
 import type { Campaign, CampaignChannel } from './campaign.ts';
-import { countProgress, type Db, getCampaignRow, insertMembers, membersInState, toCampaign, transition } from './campaign-records.ts';
+import { deadlineCounts, lockPendingInDirectory } from './campaign-directory-lock.ts';
+import {
+  changedSinceMark,
+  countProgress,
+  type Db,
+  getCampaignRow,
+  insertMembers,
+  membersInState,
+  recordChanged,
+  stillRunning,
+  toCampaign,
+  transition,
+} from './campaign-records.ts';
 
 const DAY_MS = 86_400_000;
 const RESOLVE_PAGE_SIZE = 500;
 /** A completed campaign's progress is still refreshed this long after its deadline (late changers count). */
 const REFRESH_AFTER_DEADLINE_MS = 30 * DAY_MS;
-/** LDAP times have whole seconds: a change in the second of the mark still counts. */
-const CHANGE_TOLERANCE_MS = 2_000;
 
 export interface CampaignEngineDeps {
   store: Store;
@@ -201,7 +210,7 @@ export class CampaignRunner {
   async #markAndNotify(campaign: Campaign, result: CampaignRunResult, keepGoing: KeepGoing): Promise<'done' | 'stopped' | 'cancelled'> {
     let batch = 0;
     for (;;) {
-      if (!(await this.#stillRunning(campaign.id))) return 'cancelled';
+      if (!(await stillRunning(this.#db, campaign.id))) return 'cancelled';
       const toMark = await membersInState(this.#db, campaign.id, 'pending_mark', this.#o.batchSize);
       const counts = { marked: 0, skipped: 0, notified: 0, unreachable: 0 };
       for (const r of toMark) {
@@ -242,11 +251,6 @@ export class CampaignRunner {
     campaign.allNotifiedAt = new Date(now);
     await this.#snapshot(campaign.id, true);
     return 'done';
-  }
-
-  async #stillRunning(campaignId: string): Promise<boolean> {
-    const row = await this.#db.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirst();
-    return row?.status === 'running';
   }
 
   /**
@@ -370,11 +374,8 @@ export class CampaignRunner {
         if (isNyckelError(error, 'account_not_found')) continue;
         throw error;
       }
-      const markedAt = Number(m.marked_at ?? 0);
-      const changedAt = state.passwordChangedAt?.getTime() ?? null;
-      if (!state.mustChange && changedAt !== null && changedAt >= markedAt - CHANGE_TOLERANCE_MS) {
-        if (await this.#recordChanged(campaign.id, m.account_id, changedAt)) changed++;
-      }
+      const changedAt = changedSinceMark(state, Number(m.marked_at ?? 0));
+      if (changedAt !== null && (await recordChanged(this.#db, campaign.id, m.account_id, changedAt))) changed++;
     }
     const last = members.at(-1);
     await this.#db
@@ -383,17 +384,6 @@ export class CampaignRunner {
       .where('id', '=', campaign.id)
       .execute();
     return changed;
-  }
-
-  async #recordChanged(campaignId: string, accountId: string, at: number): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('campaign_members')
-      .set({ changed_at: at, locked: 0 })
-      .where('campaign_id', '=', campaignId)
-      .where('account_id', '=', accountId)
-      .where('changed_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
   }
 
   /**
@@ -503,13 +493,23 @@ export class CampaignRunner {
         .execute();
     }
     if (locksInDirectory) {
-      const locking = await this.#lockInDirectory(campaign, keepGoing);
+      const locking = await lockPendingInDirectory(
+        {
+          db: this.#db,
+          directory: this.#d.directory,
+          logger: this.#d.logger,
+          batchSize: this.#o.batchSize,
+          batchPauseMs: this.#o.batchPauseMs,
+        },
+        campaign.id,
+        keepGoing,
+      );
       result.directoryLocked += locking.locked;
       if (locking.outcome === 'stopped') return 'stopped';
       // Cancelled while locking: not completed, and no deadline_action event claims a finished action.
       if (locking.outcome === 'cancelled') return 'not_yet';
     }
-    const counts = await this.#deadlineCounts(campaign.id);
+    const counts = await deadlineCounts(this.#db, campaign.id);
     await this.#audit('campaign.deadline_action', campaign, 'success', {
       action: campaign.deadlineAction,
       locked: counts.blocked,
@@ -531,101 +531,6 @@ export class CampaignRunner {
     await this.#snapshot(campaign.id, true);
     await this.#audit('campaign.completed', campaign, 'success', { ...(await countProgress(this.#db, campaign.id)) });
     return 'done';
-  }
-
-  /**
-   * Locks the members queued by the deadline action (`directory_lock = 'pending'`) in batches,
-   * each `pending → locking → locked` by conditional UPDATEs, as the marking goes. First it
-   * settles what a killed pass left `locking`: locked only if the directory doesn't already show
-   * a lock, so lock() is called once. A member who changed meanwhile is not locked (the directory
-   * is read just before). `done` when nobody is left, `stopped` when the pass must stop, or `cancelled`.
-   */
-  async #lockInDirectory(campaign: Campaign, keepGoing: KeepGoing): Promise<{ locked: number; outcome: 'done' | 'stopped' | 'cancelled' }> {
-    let locked = 0;
-    for (const [from, recovering] of [
-      ['locking', true],
-      ['pending', false],
-    ] as const) {
-      for (;;) {
-        // Cancelled meanwhile: no more locks (those already taken stay until a reset or an unlock).
-        if (!recovering && !(await this.#stillRunning(campaign.id))) return { locked, outcome: 'cancelled' };
-        const rows = await this.#db
-          .selectFrom('campaign_members')
-          .select(['account_id', 'marked_at'])
-          .where('campaign_id', '=', campaign.id)
-          .where('directory_lock', '=', from)
-          .orderBy('username')
-          .limit(this.#o.batchSize)
-          .execute();
-        if (rows.length === 0) break;
-        for (const r of rows) {
-          if (!recovering && !(await this.#lockTransition(campaign.id, r.account_id, 'pending', 'locking'))) continue;
-          if ((await this.#lockOne(campaign.id, r.account_id, Number(r.marked_at ?? 0), recovering)) === 'locked') locked++;
-        }
-        if (!(await keepGoing())) return { locked, outcome: 'stopped' };
-        if (!recovering && this.#o.batchPauseMs > 0) await sleep(this.#o.batchPauseMs);
-      }
-    }
-    return { locked, outcome: 'done' };
-  }
-
-  /**
-   * Locks one claimed (`locking`) member in the directory. Read first: a member whose password
-   * changed after the mark is recorded as changed and not locked; recovering, a lock already in
-   * place means the killed pass got that far. The directory refusing (the account gone, a policy
-   * that can't lock) is recorded as `failed` (the sign-in block stays); a directory that can't be
-   * reached stops the pass with the member still `locking`.
-   */
-  async #lockOne(campaignId: string, accountId: string, markedAt: number, recovering: boolean): Promise<'locked' | 'changed' | 'failed'> {
-    const directory = this.#d.directory;
-    try {
-      const state = await directory.readState(accountId);
-      const changedAt = state.passwordChangedAt?.getTime() ?? null;
-      if (!state.mustChange && changedAt !== null && changedAt >= markedAt - CHANGE_TOLERANCE_MS) {
-        await this.#recordChanged(campaignId, accountId, changedAt);
-        await this.#lockTransition(campaignId, accountId, 'locking', null);
-        return 'changed';
-      }
-      if (!(recovering && state.isLocked && state.lockedUntil === null)) await directory.lock(accountId);
-    } catch (error) {
-      if (!isNyckelError(error) || error.code === 'directory_unavailable') throw error;
-      this.#d.logger.warn({ campaign: campaignId, reason: error.code }, 'a campaign member could not be locked in the directory');
-      await this.#lockTransition(campaignId, accountId, 'locking', 'failed');
-      return 'failed';
-    }
-    await this.#lockTransition(campaignId, accountId, 'locking', 'locked');
-    return 'locked';
-  }
-
-  /** Moves one member's directory lock step; true when this call made the move. */
-  async #lockTransition(campaignId: string, accountId: string, from: string, to: string | null): Promise<boolean> {
-    const result = await this.#db
-      .updateTable('campaign_members')
-      .set({ directory_lock: to })
-      .where('campaign_id', '=', campaignId)
-      .where('account_id', '=', accountId)
-      .where('directory_lock', '=', from)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
-  /** For the deadline_action event: members blocked, and locked in the directory or refused by it. */
-  async #deadlineCounts(campaignId: string): Promise<{ blocked: number; directoryLocked: number; directoryLockFailed: number }> {
-    const rows = await this.#db
-      .selectFrom('campaign_members')
-      .select(['locked', 'directory_lock', sql<number>`count(*)`.as('n')])
-      .where('campaign_id', '=', campaignId)
-      .where('changed_at', 'is', null)
-      .groupBy(['locked', 'directory_lock'])
-      .execute();
-    const counts = { blocked: 0, directoryLocked: 0, directoryLockFailed: 0 };
-    for (const r of rows) {
-      const n = Number(r.n);
-      if (Number(r.locked) === 1) counts.blocked += n;
-      if (r.directory_lock === 'locked') counts.directoryLocked += n;
-      if (r.directory_lock === 'failed') counts.directoryLockFailed += n;
-    }
-    return counts;
   }
 
   /** Records the counts for the chart when due (or `force`), at most one per millisecond. */

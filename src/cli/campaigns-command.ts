@@ -5,9 +5,9 @@
 
 import type { Services } from '../app/services.ts';
 import type { Campaign, CampaignStatus, StoredCampaignTarget } from '../campaigns/campaign.ts';
+import { pendingCsvLines } from '../campaigns/pending-csv.ts';
 import { engineOptionsFrom, runCampaignsOnce } from '../jobs/campaign-job.ts';
 import { JobLock } from '../jobs/job-lock.ts';
-import { csvCell } from '../reports/csv.ts';
 import { CLI_ACTOR, withServices } from './cli-services.ts';
 import {
   type Command,
@@ -16,6 +16,7 @@ import {
   type CommandHelp,
   EXIT_FAILED,
   EXIT_OK,
+  formatTable,
   parseCommandLine,
   UsageError,
 } from './command-line.ts';
@@ -92,16 +93,9 @@ function describeTarget(target: StoredCampaignTarget): string {
 
 const day = (date: Date | null): string => (date === null ? '-' : date.toISOString().slice(0, 16).replace('T', ' '));
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return `${rows
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')}\n`;
+/** A table whose first row is its header (formatTable pads the columns). */
+function table([header, ...rows]: string[][]): string {
+  return formatTable(header ?? [], rows);
 }
 
 const listCommand: Command = {
@@ -220,16 +214,12 @@ const pendingCommand: Command = {
         { type: 'campaign.pending_exported', actor: CLI_ACTOR, subject: id, outcome: 'success', detail: { campaign: id } },
         services.clock.now(),
       );
-      const line = (cells: (string | null)[]) => output.write(`${cells.map(csvCell).join(',')}\r\n`);
-      // A UTF-8 byte-order mark, so spreadsheets read å, ä and ö right (as the web export does).
-      await output.write('\uFEFF');
-      await line(['username', 'name', 'department', 'email']);
-      let count = 0;
-      for await (const member of services.campaigns.pending(id)) {
-        const account = await services.directory.getAccount(member.accountId);
-        await line([member.username, member.displayName, member.department, account?.email ?? null]);
-        count++;
+      let lines = 0;
+      for await (const line of pendingCsvLines(services.campaigns, services.directory, id, ['username', 'name', 'department', 'email'])) {
+        await output.write(line);
+        lines++;
       }
+      const count = lines - 1;
       await output.finish();
       if (output.isFile) context.io.stderr.write(`Wrote ${count} pending account${count === 1 ? '' : 's'} to ${outputPath}.\n`);
       return EXIT_OK;

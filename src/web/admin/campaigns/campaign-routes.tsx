@@ -16,9 +16,9 @@ import type {
   StoredCampaignTarget,
   UploadReport,
 } from '../../../campaigns/campaign.ts';
+import { pendingCsvLines } from '../../../campaigns/pending-csv.ts';
 import { decodeUpload } from '../../../campaigns/upload-list.ts';
 import { isNyckelError } from '../../../domain/errors.ts';
-import { csvCell } from '../../../reports/csv.ts';
 import type { FieldError } from '../../components/form-fields.tsx';
 import type { WebEnv } from '../../context.ts';
 import { field, readForm } from '../../form.ts';
@@ -287,28 +287,20 @@ async function exportPending(c: Context<WebEnv>, staff: Staff): Promise<Response
     },
     clock.now(),
   );
-  const header = [t.campaigns.csvUsername, t.campaigns.csvName, t.campaigns.csvDepartment, t.campaigns.csvEmail];
+  const lines = pendingCsvLines(service, directory, campaign.id, [
+    t.campaigns.csvUsername,
+    t.campaigns.csvName,
+    t.campaigns.csvDepartment,
+    t.campaigns.csvEmail,
+  ])[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
-  const line = (cells: (string | null)[]) => encoder.encode(`${cells.map(csvCell).join(',')}\r\n`);
-  const members = service.pending(campaign.id)[Symbol.asyncIterator]();
   const log = c.var.log;
   const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      // A UTF-8 byte-order mark, so spreadsheets read å, ä and ö right.
-      controller.enqueue(encoder.encode('\uFEFF'));
-      controller.enqueue(line(header));
-    },
     async pull(controller) {
       try {
-        const next = await members.next();
-        if (next.done === true) {
-          controller.close();
-          return;
-        }
-        const member = next.value;
-        // The engine's PendingMember has no e-mail address: read it from the directory.
-        const account = await directory.getAccount(member.accountId);
-        controller.enqueue(line([member.username, member.displayName, member.department, account?.email ?? null]));
+        const next = await lines.next();
+        if (next.done === true) controller.close();
+        else controller.enqueue(encoder.encode(next.value));
       } catch (error) {
         log.error({ err: { message: (error as Error).message } }, 'campaign pending export failed');
         controller.error(error);
