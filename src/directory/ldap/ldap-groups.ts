@@ -2,10 +2,14 @@
 // group DN and department a listing is filtered by (values no group or department can have match
 // nothing, rather than reaching the server), the limits on following nested groups, and where to
 // look for groups (the naming context that holds the base DN, since groups often live beside the
-// people OU rather than under it).
+// people OU rather than under it); for OpenLDAP, following `member` / `uniqueMember` both ways
+// (the groups an account is in, the accounts in a group).
 
+import { NyckelError } from '../../domain/errors.ts';
 import type { LdapConnection } from './ldap-connection.ts';
+import { attributeValues } from './ldap-entry.ts';
 import { ldapResultCode } from './ldap-errors.ts';
+import { andFilter, equalityFilter, orFilter } from './ldap-filter.ts';
 
 /** How many levels of groups-in-groups are followed (cycles are cut by remembering what was seen). */
 export const MAX_GROUP_DEPTH = 8;
@@ -62,13 +66,7 @@ export async function groupSearchBase(client: LdapConnection['client'], baseDn: 
       attributes: ['namingContexts', 'defaultNamingContext'],
     });
     const root = result.searchEntries[0];
-    const values = (name: string) => {
-      const entry = root === undefined ? undefined : Object.entries(root).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-      return (Array.isArray(entry) ? entry : entry === undefined ? [] : [entry]).map((v) =>
-        Buffer.isBuffer(v) ? v.toString('utf8') : String(v),
-      );
-    };
-    contexts = [...values('defaultNamingContext'), ...values('namingContexts')];
+    contexts = [...attributeValues(root, 'defaultNamingContext'), ...attributeValues(root, 'namingContexts')];
   } catch (error) {
     // A root DSE the service account may not read: fall back to the base DN.
     if (ldapResultCode(error) === null) throw error;
@@ -78,4 +76,99 @@ export async function groupSearchBase(client: LdapConnection['client'], baseDn: 
   // The most specific context that holds the base DN.
   holding.sort((a, b) => b.length - a.length);
   return holding[0] ?? baseDn;
+}
+
+/** A DN compared case-insensitively and without spaces around separators (enough for DNs the server returned). */
+export function dnKey(dn: string): string {
+  return dn
+    .trim()
+    .replace(/\s*([,=+])\s*/g, '$1')
+    .toLowerCase();
+}
+
+/** The two group classes that hold members as DNs (`member`, `uniqueMember`). */
+const GROUP_FILTER = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))';
+
+type Client = LdapConnection['client'];
+
+/**
+ * The DNs of the groupOfNames / groupOfUniqueNames entries under `base` that have `dn` as a
+ * member, directly or through groups in groups (followed up to MAX_GROUP_DEPTH levels, level by
+ * level in searches of GROUPS_PER_SEARCH; a cycle ends where it started).
+ */
+export async function groupsHolding(client: Client, base: string, dn: string): Promise<string[]> {
+  const seen = new Map<string, string>();
+  let frontier = [dn];
+  for (let depth = 0; depth < MAX_GROUP_DEPTH && frontier.length > 0 && seen.size < MAX_GROUPS_VISITED; depth++) {
+    const next: string[] = [];
+    for (let start = 0; start < frontier.length; start += GROUPS_PER_SEARCH) {
+      const dns = frontier.slice(start, start + GROUPS_PER_SEARCH);
+      // Every DN is escaped as a filter value (RFC 4515): a DN with `*` or `)` can't widen the search.
+      const memberOf = orFilter(dns.flatMap((member) => [equalityFilter('member', member), equalityFilter('uniqueMember', member)]));
+      const result = await client
+        .search(base, { scope: 'sub', filter: andFilter([GROUP_FILTER, memberOf]), attributes: ['1.1'], paged: { pageSize: 500 } })
+        .catch((error: unknown) => {
+          // slapd hides an entry the service account may not read as "no such object": say what to fix.
+          if (ldapResultCode(error) !== 32) throw error;
+          throw new NyckelError(
+            'directory_unavailable',
+            `groups are searched from ${base}, which the service account cannot read; give it read on that entry (docs/directory-openldap.md, Groups)`,
+            { cause: error },
+          );
+        });
+      for (const entry of result.searchEntries) {
+        const key = dnKey(entry.dn);
+        if (seen.has(key) || seen.size >= MAX_GROUPS_VISITED) continue;
+        seen.set(key, entry.dn);
+        next.push(entry.dn);
+      }
+    }
+    frontier = next;
+  }
+  return [...seen.values()];
+}
+
+/**
+ * Keys (dnKey) of every DN that is a member of the group, directly or through nested groups
+ * (breadth first, at most MAX_GROUP_DEPTH levels and MAX_GROUPS_VISITED groups, cycle-safe).
+ * Empty for a DN that is no group. The caller keeps the ones that are accounts under the base DN
+ * (`accountKeys`, which are not read again as possible groups).
+ */
+export async function memberKeys(client: Client, groupDn: string, accountKeys: ReadonlySet<string>): Promise<Set<string>> {
+  const members = new Set<string>();
+  const visited = new Set<string>();
+  let frontier = [groupDn];
+  for (let depth = 0; depth <= MAX_GROUP_DEPTH && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dn of frontier) {
+      if (visited.has(dnKey(dn)) || visited.size >= MAX_GROUPS_VISITED) continue;
+      visited.add(dnKey(dn));
+      const group = await readGroup(client, dn);
+      if (group === null) continue;
+      for (const value of group) {
+        const key = dnKey(value);
+        if (members.has(key)) continue;
+        members.add(key);
+        // A member that is not one of the accounts may be a group: followed on the next level.
+        if (!accountKeys.has(key)) next.push(value);
+      }
+    }
+    frontier = next.filter((dn) => !visited.has(dnKey(dn)));
+  }
+  return members;
+}
+
+/** The member DNs of a group entry; null when the DN is no group (or doesn't exist). */
+async function readGroup(client: Client, dn: string): Promise<string[] | null> {
+  try {
+    const result = await client.search(dn, { scope: 'base', filter: GROUP_FILTER, attributes: ['member', 'uniqueMember'] });
+    const entry = result.searchEntries[0];
+    if (entry === undefined) return null;
+    return [...attributeValues(entry, 'member'), ...attributeValues(entry, 'uniqueMember').map(memberDn)];
+  } catch (error) {
+    // noSuchObject, invalidDNSyntax, a referral (outside the server's suffixes): not a group here.
+    const code = ldapResultCode(error);
+    if (code === 32 || code === 34 || code === 10) return null;
+    throw error;
+  }
 }

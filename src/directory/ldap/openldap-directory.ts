@@ -4,7 +4,7 @@
 // Password Modify extended operation so slapd applies its own policy (history, quality, lockout).
 // Lock, expiry and must-change are read from ppolicy's operational attributes and the policy entry.
 
-import { Attribute, Change, type Entry, PasswordPolicyControl } from 'ldapts';
+import { type Change, type Entry, PasswordPolicyControl } from 'ldapts';
 import { type Clock, systemClock } from '../../domain/clock.ts';
 import { isNyckelError, NyckelError } from '../../domain/errors.ts';
 import type {
@@ -20,17 +20,11 @@ import { normaliseSwedishMobile } from '../embedded/account-input.ts';
 import { AccountWriteLock } from './account-write-lock.ts';
 import type { LdapSettings } from './ldap-config.ts';
 import { type LdapConnection, LdapConnectionPool, type LdapPoolOptions } from './ldap-connection.ts';
+import { firstValue, parseGeneralizedTime, remove, replace } from './ldap-entry.ts';
 import { ldapResultCode, passwordRejectionOf, policyViolation, toDirectoryError } from './ldap-errors.ts';
 import { andFilter, configuredFilter, equalityFilter, identifierFilter, normaliseIdentifier, orFilter } from './ldap-filter.ts';
-import {
-  departmentFilterValue,
-  GROUPS_PER_SEARCH,
-  groupDnFilterValue,
-  groupSearchBase,
-  MAX_GROUP_DEPTH,
-  MAX_GROUPS_VISITED,
-  memberDn,
-} from './ldap-groups.ts';
+import { departmentFilterValue, dnKey, groupDnFilterValue, groupSearchBase, groupsHolding, memberKeys } from './ldap-groups.ts';
+import { DnListings, decodeCursor, encodeCursor, firstAfter, listingError } from './ldap-listing.ts';
 import { PASSWORD_MODIFY_OID, passwordModifyRequestValue } from './password-modify.ts';
 
 /** ppolicy's value of pwdAccountLockedTime for "locked by an administrator until unlocked by one". */
@@ -50,7 +44,6 @@ const MAX_ID_LENGTH = 2048;
 
 const STATE_ATTRIBUTES = ['pwdAccountLockedTime', 'pwdChangedTime', 'pwdReset', 'pwdPolicySubentry'];
 /** The group classes whose members Nyckel follows (DNs in member / uniqueMember). */
-const GROUP_FILTER = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames))';
 
 interface PasswordPolicy {
   /** pwdLockout: without it slapd ignores pwdAccountLockedTime, so lock() would not hold. */
@@ -88,11 +81,12 @@ export class OpenLdapDirectory implements Directory {
   readonly #logger: LdapPoolOptions['logger'];
   #groupBase: Promise<string> | null = null;
   /** The sorted DN lists of walks under way (see listAccounts), by filter and group. */
-  readonly #listings = new Map<string, Listing>();
+  readonly #listings: DnListings;
 
   constructor(settings: LdapSettings, options: OpenLdapDirectoryOptions = {}) {
     this.#settings = settings;
     this.#clock = options.clock ?? systemClock;
+    this.#listings = new DnListings(this.#clock);
     this.#maxPasswordLength = options.maxPasswordLength ?? DEFAULT_MAX_PASSWORD_LENGTH;
     this.#logger = options.logger;
     try {
@@ -310,7 +304,18 @@ export class OpenLdapDirectory implements Directory {
     const filter = andFilter(filters);
     const entries = await this.#pool
       .withService('list accounts', async (connection) => {
-        const listing = await this.#listing(connection, filter, group, after === null);
+        const listing = await this.#listings.get(JSON.stringify([filter, group ?? null]), after === null, async () => {
+          const listed = await connection.client.search(this.#settings.baseDn, {
+            scope: 'sub',
+            filter,
+            attributes: ['1.1'],
+            paged: { pageSize: 500 },
+          });
+          const dns = listed.searchEntries.map((entry) => entry.dn);
+          // Accounts are members, never groups to follow: one read per nested group, not per member.
+          const members = group === undefined ? null : await memberKeys(connection.client, group, new Set(dns.map(dnKey)));
+          return members === null ? dns : dns.filter((dn) => members.has(dnKey(dn)));
+        });
         const start = firstAfter(listing.keys, after);
         const pageKeys = listing.keys.slice(start, start + pageSize);
         if (pageKeys.length === 0) return { page: [], more: false };
@@ -335,33 +340,6 @@ export class OpenLdapDirectory implements Directory {
     };
   }
 
-  /** The sorted DN list of a walk: made anew when a walk starts (or none is kept, or it is old), else the kept one. */
-  async #listing(connection: LdapConnection, filter: string, group: string | undefined, isStart: boolean): Promise<Listing> {
-    const id = JSON.stringify([filter, group ?? null]);
-    const now = this.#clock.now().getTime();
-    const kept = this.#listings.get(id);
-    if (!isStart && kept !== undefined && now - kept.madeAt < LISTING_TTL_MS) return kept;
-    const listed = await connection.client.search(this.#settings.baseDn, {
-      scope: 'sub',
-      filter,
-      attributes: ['1.1'],
-      paged: { pageSize: 500 },
-    });
-    const dns = new Map(listed.searchEntries.map((entry) => [dnKey(entry.dn), entry.dn]));
-    // Accounts are members, never groups to follow: one read per nested group, not per member.
-    const members = group === undefined ? null : await this.#memberKeys(connection, group, new Set(dns.keys()));
-    const keys = [...dns.keys()].filter((key) => members === null || members.has(key)).sort();
-    const listing = { keys, dns, madeAt: now };
-    this.#listings.delete(id);
-    this.#listings.set(id, listing);
-    // A few walks at once (a campaign, a report, the reminders); the oldest goes first.
-    for (const oldest of this.#listings.keys()) {
-      if (this.#listings.size <= MAX_LISTINGS) break;
-      this.#listings.delete(oldest);
-    }
-    return listing;
-  }
-
   /**
    * The DNs of the groupOfNames / groupOfUniqueNames entries that have the account as a member,
    * directly or through groups in groups (followed up to MAX_GROUP_DEPTH levels; a cycle ends
@@ -370,38 +348,7 @@ export class OpenLdapDirectory implements Directory {
   async groupsOf(id: string): Promise<string[]> {
     const found = await this.#requireEntry(id);
     return await this.#pool
-      .withService('read groups', async (connection) => {
-        const base = await this.#groupSearchBase(connection);
-        const seen = new Map<string, string>();
-        let frontier = [found.dn];
-        for (let depth = 0; depth < MAX_GROUP_DEPTH && frontier.length > 0 && seen.size < MAX_GROUPS_VISITED; depth++) {
-          const next: string[] = [];
-          for (let start = 0; start < frontier.length; start += GROUPS_PER_SEARCH) {
-            const dns = frontier.slice(start, start + GROUPS_PER_SEARCH);
-            // Every DN is escaped as a filter value (RFC 4515): a DN with `*` or `)` can't widen the search.
-            const memberOf = orFilter(dns.flatMap((dn) => [equalityFilter('member', dn), equalityFilter('uniqueMember', dn)]));
-            const result = await connection.client
-              .search(base, { scope: 'sub', filter: andFilter([GROUP_FILTER, memberOf]), attributes: ['1.1'], paged: { pageSize: 500 } })
-              .catch((error: unknown) => {
-                // slapd hides an entry the service account may not read as "no such object": say what to fix.
-                if (ldapResultCode(error) !== 32) throw error;
-                throw new NyckelError(
-                  'directory_unavailable',
-                  `groups are searched from ${base}, which the service account cannot read; give it read on that entry (docs/directory-openldap.md, Groups)`,
-                  { cause: error },
-                );
-              });
-            for (const entry of result.searchEntries) {
-              const key = dnKey(entry.dn);
-              if (seen.has(key) || seen.size >= MAX_GROUPS_VISITED) continue;
-              seen.set(key, entry.dn);
-              next.push(entry.dn);
-            }
-          }
-          frontier = next;
-        }
-        return [...seen.values()];
-      })
+      .withService('read groups', async (connection) => groupsHolding(connection.client, await this.#groupSearchBase(connection), found.dn))
       .catch((error: unknown) => {
         throw toDirectoryError('read groups', error);
       });
@@ -427,56 +374,6 @@ export class OpenLdapDirectory implements Directory {
       throw error;
     });
     return this.#groupBase;
-  }
-
-  /**
-   * Keys (dnKey) of every DN that is a member of the group, directly or through nested groups
-   * (breadth first, at most MAX_GROUP_DEPTH levels and MAX_GROUPS_VISITED groups, cycle-safe).
-   * Empty for a DN that is no group. The caller keeps the ones that are accounts under the base DN
-   * (`accountKeys`, which are not read again as possible groups).
-   */
-  async #memberKeys(connection: LdapConnection, groupDn: string, accountKeys: ReadonlySet<string>): Promise<Set<string>> {
-    const members = new Set<string>();
-    const visited = new Set<string>();
-    let frontier = [groupDn];
-    for (let depth = 0; depth <= MAX_GROUP_DEPTH && frontier.length > 0; depth++) {
-      const next: string[] = [];
-      for (const dn of frontier) {
-        if (visited.has(dnKey(dn)) || visited.size >= MAX_GROUPS_VISITED) continue;
-        visited.add(dnKey(dn));
-        const group = await this.#readGroup(connection, dn);
-        if (group === null) continue;
-        for (const value of group) {
-          const key = dnKey(value);
-          if (members.has(key)) continue;
-          members.add(key);
-          // A member that is not one of the accounts may be a group: followed on the next level.
-          if (!accountKeys.has(key)) next.push(value);
-        }
-      }
-      frontier = next.filter((dn) => !visited.has(dnKey(dn)));
-    }
-    return members;
-  }
-
-  /** The member DNs of a group entry; null when the DN is no group (or doesn't exist). */
-  async #readGroup(connection: LdapConnection, dn: string): Promise<string[] | null> {
-    try {
-      const result = await connection.client.search(dn, { scope: 'base', filter: GROUP_FILTER, attributes: ['member', 'uniqueMember'] });
-      const entry = result.searchEntries[0];
-      if (entry === undefined) return null;
-      const values = (name: string) => {
-        const raw = Object.entries(entry).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
-        const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-        return list.map((v) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v)));
-      };
-      return [...values('member'), ...values('uniqueMember').map(memberDn)];
-    } catch (error) {
-      // noSuchObject, invalidDNSyntax, a referral (outside the server's suffixes): not a group here.
-      const code = ldapResultCode(error);
-      if (code === 32 || code === 34 || code === 10) return null;
-      throw error;
-    }
   }
 
   #accountAttributes(): string[] {
@@ -700,95 +597,6 @@ export class OpenLdapDirectory implements Directory {
 
 // --- small pure helpers ---
 
-function firstValue(entry: Entry, attribute: string): string | null {
-  const wanted = attribute.toLowerCase();
-  for (const [name, value] of Object.entries(entry)) {
-    if (name.toLowerCase() !== wanted || name === 'dn') continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first === undefined) return null;
-    const text = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-    return text === '' ? null : text;
-  }
-  return null;
-}
-
-function replace(type: string, values: string[]): Change {
-  return new Change({ operation: 'replace', modification: new Attribute({ type, values }) });
-}
-
-function remove(type: string): Change {
-  return new Change({ operation: 'delete', modification: new Attribute({ type }) });
-}
-
-/** A DN compared case-insensitively and without spaces around separators (enough for DNs the server returned). */
-export function dnKey(dn: string): string {
-  return dn
-    .trim()
-    .replace(/\s*([,=+])\s*/g, '$1')
-    .toLowerCase();
-}
-
 function isUnder(key: string, baseKey: string): boolean {
   return key.endsWith(`,${baseKey}`) && !key.endsWith(`\\,${baseKey}`);
-}
-
-/** LDAP GeneralizedTime (RFC 4517 3.3.13) as ppolicy writes it: YYYYMMDDHHMMSS[.fff]Z. */
-export function parseGeneralizedTime(value: string): Date | null {
-  const match = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(value);
-  if (match === null) return null;
-  const [, y, mo, d, h, mi, s, fraction] = match;
-  const ms = fraction === undefined ? 0 : Math.round(Number(`0.${fraction}`) * 1000);
-  return new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), ms));
-}
-
-/** A walk's DN list: keys (dnKey) sorted by code unit, and the DN of each as the server wrote it. */
-interface Listing {
-  keys: string[];
-  dns: Map<string, string>;
-  madeAt: number;
-}
-
-/** How long a walk's DN list serves its later pages (a walk of 100,000 accounts takes a few minutes). */
-const LISTING_TTL_MS = 10 * 60_000;
-const MAX_LISTINGS = 8;
-
-/** The index of the first key after `after` in sorted `keys` (binary search); 0 without a cursor. */
-function firstAfter(keys: readonly string[], after: string | null): number {
-  if (after === null) return 0;
-  let low = 0;
-  let high = keys.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((keys[middle] as string) <= after) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/**
- * slapd's size limit also bounds the total of a paged search (`size.prtotal`, by default the hard
- * limit, 500 in many set-ups): say which line lets the service account list every account.
- */
-function listingError(error: unknown): NyckelError {
-  if (ldapResultCode(error) !== 4) return toDirectoryError('list accounts', error);
-  return new NyckelError(
-    'directory_unavailable',
-    'the directory stopped listing accounts at its size limit; let the service account list them all with ' +
-      '`limits dn.exact="<service account DN>" size.prtotal=unlimited` in the database section (docs/directory-openldap.md, 3. ACLs)',
-    { cause: error, detail: { operation: 'list accounts', ldapCode: 4 } },
-  );
-}
-
-function encodeCursor(key: string): string {
-  return Buffer.from(JSON.stringify({ after: key }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string') return parsed.after;
-  } catch {
-    // fall through
-  }
-  throw new NyckelError('invalid_input', 'the page cursor is not valid');
 }
