@@ -34,7 +34,7 @@ const CONCURRENCY = Number(process.env.BENCH_LDAP_CONCURRENCY ?? 32);
 const RAW_SECONDS = Number(process.env.BENCH_LDAP_RAW_SECONDS ?? 6);
 const FLOW_ROUNDS = Number(process.env.BENCH_LDAP_FLOW_ROUNDS ?? 8);
 const ARGON2_FLOW_ROUNDS = Number(process.env.BENCH_LDAP_ARGON2_FLOW_ROUNDS ?? 3);
-/** The argon2 parameters slapd is given: those of Nyckel's embedded directory (OWASP: m=19 MiB, t=2, p=1). */
+/** The argon2 parameters slapd is given: OWASP's minimum (m=19 MiB, t=2, p=1), what docs/directory-openldap.md asks for at least. */
 const SLAPD_ARGON2 = { memoryKiB: 19456, iterations: 2, parallelism: 1 };
 /** Service connections of the OpenLDAP adapter (directory.ldap.poolSize). */
 const POOL_SIZE = Number(process.env.BENCH_LDAP_POOL ?? 8);

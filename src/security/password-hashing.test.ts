@@ -28,11 +28,11 @@ describe('hashPassword', () => {
     assert.notEqual(first, second, 'a new random salt each time');
   });
 
-  test('the configured defaults are OWASP’s m=19 MiB, t=2, p=1', async () => {
+  test('the configured defaults are RFC 9106’s m=64 MiB, t=3, p=4', async () => {
     const defaults = configSchema.parse({}).directory.embedded.argon2;
-    assert.deepEqual(defaults, { memoryKiB: 19456, iterations: 2, parallelism: 1 });
+    assert.deepEqual(defaults, { memoryKiB: 65536, iterations: 3, parallelism: 4 });
     const stored = await hashPassword('Korrekt häst batteri', defaults);
-    assert.match(stored, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.match(stored, /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
     assert.equal(await verifyPassword(stored, 'Korrekt häst batteri'), true);
   });
 });

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { type Algorithm, hash, parseOptions, verify } from '@node-rs/argon2';
 import { randomToken } from './tokens.ts';
 
-/** Cost parameters (config.directory.embedded.argon2). OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1. */
+/** Cost parameters (config.directory.embedded.argon2); by default RFC 9106 §4's m=64 MiB, t=3, p=4. */
 export interface Argon2Params {
   memoryKiB: number;
   iterations: number;
@@ -32,6 +32,7 @@ const threadPoolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4;
  * queue, ahead of every other job that needs a thread (a captcha's HMAC, a file read), for as
  * long as tens of hashes take. Waiting here instead, in our own first-come queue, they keep the
  * cores just as busy and the rest of the server answers (the breach-day benchmark measures it).
+ * It also bounds the memory hashing takes: this many times memoryKiB (2 × 64 MiB on 2 cores).
  */
 export const argon2Concurrency = Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1));
 

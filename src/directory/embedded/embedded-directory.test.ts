@@ -368,11 +368,11 @@ for (const backend of backends) {
         );
       });
 
-      test('the default parameters (OWASP) are used when none are configured', async () => {
+      test('the default parameters (RFC 9106) are used when none are configured', async () => {
         const config = configSchema.parse({});
         const directory = new EmbeddedDirectory(db, config.directory.embedded, config.passwordPolicy, new ManualClock());
         const a = await newAccount(directory, 'Standardparametrar-2026');
-        assert.match((await storedHash(a.id)) ?? '', /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+        assert.match((await storedHash(a.id)) ?? '', /^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
         assert.equal((await directory.authenticate(a.username, 'Standardparametrar-2026')).outcome, 'ok');
       });
 
