@@ -1,7 +1,7 @@
 // The benchmarks' HTTP client (bench/support/load-browser.ts) against a real node:http server:
 // responses with a length and chunked ones, split across many TCP writes; cookies kept and
 // dropped; the CSRF token picked up from a page; one keep-alive connection reused, and a new one
-// after the server says `Connection: close`.
+// after the server says `Connection: close` or when the server's keep-alive timeout is near.
 
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
@@ -119,6 +119,31 @@ describe('LoadBrowser (the benchmarks’ HTTP client)', () => {
       assert.equal((await first).status, 200);
     } finally {
       browser.close();
+    }
+  });
+
+  test('gives up an idle connection a second before the server’s keep-alive timeout, instead of racing its close', async () => {
+    const ports: number[] = [];
+    const brief = createServer((req, res) => {
+      ports.push(req.socket.remotePort ?? 0);
+      res.writeHead(200, { 'content-length': 2 });
+      res.end('ok');
+    });
+    brief.keepAliveTimeout = 2000; // announced as Keep-Alive: timeout=2
+    brief.listen(0, '127.0.0.1');
+    await once(brief, 'listening');
+    const browser = new LoadBrowser(`http://127.0.0.1:${(brief.address() as AddressInfo).port}`, '127.0.0.1');
+    try {
+      await browser.get('/');
+      await browser.get('/');
+      await sleep(1200);
+      assert.equal((await browser.get('/')).body, 'ok');
+      assert.equal(ports[0], ports[1], 'reused while fresh');
+      assert.notEqual(ports[1], ports[2], 'a new connection after a second of the two idle');
+    } finally {
+      browser.close();
+      brief.closeAllConnections();
+      brief.close();
     }
   });
 

@@ -21,6 +21,10 @@ interface Pending {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** How long before the server's keep-alive timeout an idle connection is given up, as node:http's Agent does. */
+const KEEP_ALIVE_MARGIN_MS = 1000;
+/** The server's idle timeout when it doesn't say (Node's default). */
+const DEFAULT_KEEP_ALIVE_MS = 5000;
 
 export class LoadBrowser {
   readonly cookies = new Map<string, string>();
@@ -32,6 +36,9 @@ export class LoadBrowser {
   #socket: Socket | null = null;
   #pending: Pending | null = null;
   #received: Buffer = Buffer.alloc(0);
+  /** When the last response ended, and how long the server said it keeps an idle connection. */
+  #idleSince = 0;
+  #keepAliveMs = DEFAULT_KEEP_ALIVE_MS;
 
   constructor(baseUrl: string, localAddress: string) {
     const base = new URL(baseUrl);
@@ -77,7 +84,11 @@ export class LoadBrowser {
   }
 
   #connection(): Socket {
-    if (this.#socket !== null && !this.#socket.destroyed) return this.#socket;
+    if (this.#socket !== null && !this.#socket.destroyed) {
+      // A connection about to be closed by the server would race the request against its FIN.
+      if (performance.now() - this.#idleSince < this.#keepAliveMs - KEEP_ALIVE_MARGIN_MS) return this.#socket;
+      this.close();
+    }
     const socket = connect({ host: this.#host, port: this.#port, localAddress: this.#localAddress, noDelay: true });
     this.#received = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -120,6 +131,10 @@ export class LoadBrowser {
       else if (name === 'location') location = value;
       else if (name === 'set-cookie') setCookies.push(value);
       else if (name === 'connection') closeAfter = value.toLowerCase() === 'close';
+      else if (name === 'keep-alive') {
+        const seconds = /timeout=(\d+)/.exec(value)?.[1];
+        if (seconds !== undefined) this.#keepAliveMs = Number(seconds) * 1000;
+      }
     }
     const bodyStart = headerEnd + HEADER_END.length;
     let body: Buffer;
@@ -140,6 +155,7 @@ export class LoadBrowser {
     if (token !== undefined) this.csrf = token;
     const pending = this.#pending;
     this.#pending = null;
+    this.#idleSince = performance.now();
     if (closeAfter) this.close();
     pending.resolve({ status, location, body: text });
   }
