@@ -7,11 +7,11 @@
 // argon2id hashes of the passwords it set itself and refuses their reuse.
 
 import type { Kysely } from 'kysely';
-import { Attribute, type Change, type Entry, Change as LdapChange, ServerSideSortingRequestControl } from 'ldapts';
+import { type Change, type Entry, ServerSideSortingRequestControl } from 'ldapts';
 import type { Clock } from '../../domain/clock.ts';
 import { systemClock } from '../../domain/clock.ts';
 import { NyckelError } from '../../domain/errors.ts';
-import { type Argon2Params, hashPassword, verifyPassword } from '../../security/password-hashing.ts';
+import type { Argon2Params } from '../../security/password-hashing.ts';
 import type { Database } from '../../store/schema.ts';
 import type { AccountPage, AccountState, AuthenticationResult, Directory, DirectoryAccount, ListAccountsOptions } from '../directory.ts';
 import { AccountWriteLock } from '../ldap/account-write-lock.ts';
@@ -25,14 +25,15 @@ import {
   escapeFilterValue,
   identifierFilter,
   normaliseIdentifier,
-  orFilter,
   presenceFilter,
 } from '../ldap/ldap-filter.ts';
 import { departmentFilterValue, groupDnFilterValue, groupSearchBase } from '../ldap/ldap-groups.ts';
 import { PolicyHintsControl } from './ad-controls.ts';
+import { type DomainFacts, privilegedFilter, readDomainFacts } from './ad-domain.ts';
+import { add, first, IN_CHAIN, remove, replace, searchBase, text } from './ad-entry.ts';
 import { authenticationOutcomeOf, toActiveDirectoryError } from './ad-errors.ts';
+import { OwnPasswordHistory } from './ad-own-history.ts';
 import { checkAdPassword, encodeUnicodePwd } from './ad-password.ts';
-import { protectedGroupSids, sidToString } from './ad-sid.ts';
 import { fileTimeToDate, lockEnd, parseLargeInteger } from './ad-time.ts';
 
 /** The `directory.activeDirectory` configuration. */
@@ -60,14 +61,10 @@ export interface ActiveDirectoryOptions {
   pool?: LdapConnectionPool;
 }
 
-// LDAP_MATCHING_RULE_IN_CHAIN: membership through nested groups too.
-const IN_CHAIN = '1.2.840.113556.1.4.1941';
 // userAccountControl and msDS-User-Account-Control-Computed bits (MS-ADTS 2.2.16).
 const UF_ACCOUNTDISABLE = 0x2;
 const UF_LOCKOUT = 0x10;
 const UF_PASSWORD_EXPIRED = 0x80_0000;
-/** Primary groups that make an account privileged (Domain Admins, Schema Admins, Enterprise Admins). */
-const PRIVILEGED_PRIMARY_GROUPS = ['512', '518', '519'];
 const MAX_PAGE_SIZE = 1000;
 /** Longest DN accepted as an account id. */
 const MAX_DN_LENGTH = 1024;
@@ -83,14 +80,6 @@ const STATE_ATTRIBUTES = [
   'msDS-UserPasswordExpiryTimeComputed',
 ];
 
-interface DomainFacts {
-  lockoutDuration: bigint | null;
-  historyLength: number;
-  /** DNs of the groups whose members are privileged: the protected groups and the configured ones. */
-  privilegedGroupDns: string[];
-  readAt: number;
-}
-
 interface FoundEntry {
   account: DirectoryAccount;
   /** Stable key for Nyckel's own history: objectGUID in hex (a DN changes on rename or move). */
@@ -104,8 +93,7 @@ export class ActiveDirectory implements Directory {
   private readonly pool: LdapConnectionPool;
   private readonly settings: LdapSettings;
   private readonly ad: ActiveDirectorySettings;
-  private readonly db: Kysely<Database>;
-  private readonly argon2: Argon2Params;
+  private readonly ownHistory: OwnPasswordHistory;
   private readonly clock: Clock;
   private readonly logger: LdapPoolOptions['logger'];
   private readonly writes = new AccountWriteLock();
@@ -121,9 +109,8 @@ export class ActiveDirectory implements Directory {
       policyHints: options.activeDirectory?.policyHints ?? false,
       ownHistorySize: options.activeDirectory?.ownHistorySize ?? null,
     };
-    this.db = options.db;
-    this.argon2 = options.argon2;
     this.clock = options.clock ?? systemClock;
+    this.ownHistory = new OwnPasswordHistory(options.db, options.argon2, this.clock);
     this.logger = options.logger;
     this.userFilter = this.settings.userFilter === null ? null : configuredFilter(this.settings.userFilter);
     this.pool = options.pool ?? new LdapConnectionPool(this.settings, options.logger === undefined ? {} : { logger: options.logger });
@@ -144,10 +131,10 @@ export class ActiveDirectory implements Directory {
     const dn = this.ownDn(id);
     if (dn === null) throw notFound(id);
     const domain = await this.domainFacts();
-    const privilegedFilter = this.privilegedFilter(domain);
+    const privilegedAccounts = privilegedFilter(domain);
     const [entry, privileged] = await this.pool.withService('read state', async ({ client }) => {
       const state = await searchBase(client, dn, this.userFilter, STATE_ATTRIBUTES);
-      const match = state === null ? null : await searchBase(client, dn, privilegedFilter, ['objectClass']);
+      const match = state === null ? null : await searchBase(client, dn, privilegedAccounts, ['objectClass']);
       return [state, match !== null] as const;
     });
     if (entry === null) throw notFound(id);
@@ -286,7 +273,7 @@ export class ActiveDirectory implements Directory {
     const domain = await this.domainFacts();
     const historySize = this.ad.ownHistorySize ?? domain.historyLength;
     await this.writes.run(found.key, async () => {
-      await this.refuseOwnHistory(found.key, newPassword, historySize);
+      await this.ownHistory.refuse(found.key, newPassword, historySize);
       const changes: Change[] = [replace('unicodePwd', encodeUnicodePwd(newPassword)), replace('lockoutTime', '0')];
       // The reset itself unlocks (lockoutTime 0) and, when asked, expires the password at once (pwdLastSet 0).
       if (options.mustChange) changes.push(replace('pwdLastSet', '0'));
@@ -303,7 +290,7 @@ export class ActiveDirectory implements Directory {
         },
         { isWrite: true },
       );
-      await this.rememberPassword(found.key, newPassword, historySize);
+      await this.ownHistory.remember(found.key, newPassword, historySize);
     });
   }
 
@@ -349,7 +336,7 @@ export class ActiveDirectory implements Directory {
       } finally {
         if (connection !== null) await this.pool.discard(connection);
       }
-      await this.rememberPassword(found.key, newPassword, this.ad.ownHistorySize ?? domain.historyLength);
+      await this.ownHistory.remember(found.key, newPassword, this.ad.ownHistorySize ?? domain.historyLength);
     });
   }
 
@@ -493,15 +480,6 @@ export class ActiveDirectory implements Directory {
     if (remaining > 0) await new Promise((resolve) => setTimeout(resolve, remaining));
   }
 
-  /** `(|(adminCount=1)(primaryGroupID=512)…(memberOf:IN_CHAIN:=group)…)`: matches privileged accounts. */
-  private privilegedFilter(domain: DomainFacts): string {
-    return orFilter([
-      '(adminCount=1)',
-      ...PRIVILEGED_PRIMARY_GROUPS.map((rid) => `(primaryGroupID=${rid})`),
-      ...domain.privilegedGroupDns.map((dn) => `(memberOf:${IN_CHAIN}:=${escapeFilterValue(dn)})`),
-    ]);
-  }
-
   private domainFacts(): Promise<DomainFacts> {
     const cached = this.domain;
     if (cached !== null) {
@@ -511,51 +489,9 @@ export class ActiveDirectory implements Directory {
   }
 
   private refreshDomainFacts(): Promise<DomainFacts> {
-    const pending = this.pool.withService('read domain policy', async ({ client }) => {
-      const root = (await client.search('', { scope: 'base', attributes: ['defaultNamingContext'] })).searchEntries[0];
-      const domainDn = text(root?.defaultNamingContext);
-      if (domainDn === null)
-        throw new NyckelError(
-          'directory_unavailable',
-          'the directory does not name its domain (no defaultNamingContext): is it Active Directory?',
-        );
-      const domain = (
-        await client.search(domainDn, {
-          scope: 'base',
-          attributes: ['lockoutDuration', 'pwdHistoryLength', 'objectSid'],
-          explicitBufferAttributes: ['objectSid'],
-        })
-      ).searchEntries[0];
-      const sidValue = domain?.objectSid;
-      const domainSid = Buffer.isBuffer(sidValue) ? sidToString(sidValue) : null;
-      if (domain === undefined || domainSid === null)
-        throw new NyckelError('directory_unavailable', `the domain object ${domainDn} could not be read`);
-      const groups = await client.search(domainDn, {
-        scope: 'sub',
-        filter: orFilter(protectedGroupSids(domainSid).map((sid) => `(objectSid=${escapeFilterValue(sid)})`)),
-        attributes: ['objectClass'],
-      });
-      const privilegedGroupDns = [...groups.searchEntries.map((entry) => entry.dn)];
-      for (const configured of this.settings.privilegedGroups) {
-        const group = await searchBase(client, configured, '(objectClass=group)', ['objectClass']).catch((error: unknown) => {
-          if (ldapResultCode(error) === 32 || ldapResultCode(error) === 34) return null;
-          throw error;
-        });
-        // Fail closed: a misspelt privileged group must stop the service, not silently let its members through.
-        if (group === null)
-          throw new NyckelError(
-            'directory_unavailable',
-            `directory.privilegedGroups names ${configured}, which is not a group in the directory`,
-          );
-        privilegedGroupDns.push(group.dn);
-      }
-      return {
-        lockoutDuration: parseLargeInteger(first(domain.lockoutDuration)),
-        historyLength: Number(first(domain.pwdHistoryLength) ?? '0'),
-        privilegedGroupDns,
-        readAt: this.clock.now().getTime(),
-      };
-    });
+    const pending = this.pool.withService('read domain policy', ({ client }) =>
+      readDomainFacts(client, this.settings.privilegedGroups, this.clock),
+    );
     this.domain = pending;
     // A failed read must not stay cached.
     pending.catch(() => {
@@ -563,88 +499,6 @@ export class ActiveDirectory implements Directory {
     });
     return pending;
   }
-
-  /** Refuses a password Nyckel itself set for this account within the last `historySize` passwords. */
-  private async refuseOwnHistory(key: string, password: string, historySize: number): Promise<void> {
-    if (historySize <= 0) return;
-    const rows = await this.db
-      .selectFrom('directory_password_history')
-      .select(['password_hash'])
-      .where('account_key', '=', key)
-      .orderBy('id', 'desc')
-      .limit(historySize)
-      .execute();
-    for (const row of rows) {
-      if (await verifyPassword(row.password_hash, password)) {
-        throw policyViolation(
-          { rule: 'in_history', historySize },
-          new Error('the password is in the history Nyckel keeps for this account'),
-        );
-      }
-    }
-  }
-
-  private async rememberPassword(key: string, password: string, historySize: number): Promise<void> {
-    if (historySize <= 0) return;
-    const hash = await hashPassword(password, this.argon2);
-    await this.db
-      .insertInto('directory_password_history')
-      .values({ account_key: key, password_hash: hash, created_at: this.clock.now().getTime() })
-      .execute();
-    // Keep only the newest `historySize` rows for the account.
-    const keep = this.db
-      .selectFrom('directory_password_history')
-      .select('id')
-      .where('account_key', '=', key)
-      .orderBy('id', 'desc')
-      .limit(historySize);
-    await this.db.deleteFrom('directory_password_history').where('account_key', '=', key).where('id', 'not in', keep).execute();
-  }
-}
-
-/** Reads one entry by DN (base scope) matching `filter`; null when there is none. */
-async function searchBase(
-  client: LdapConnection['client'],
-  dn: string,
-  filter: string | null,
-  attributes: string[],
-): Promise<Entry | null> {
-  try {
-    const result = await client.search(dn, {
-      scope: 'base',
-      filter: filter ?? '(objectClass=*)',
-      attributes,
-      explicitBufferAttributes: ['objectGUID'],
-    });
-    return result.searchEntries[0] ?? null;
-  } catch (error) {
-    // noSuchObject, invalidDNSyntax: the id names nothing.
-    if (ldapResultCode(error) === 32 || ldapResultCode(error) === 34) return null;
-    throw error;
-  }
-}
-
-function replace(type: string, value: string | Buffer): Change {
-  const values = typeof value === 'string' ? [value] : [value];
-  return new LdapChange({ operation: 'replace', modification: new Attribute({ type, values }) });
-}
-
-function add(type: string, value: Buffer): Change {
-  return new LdapChange({ operation: 'add', modification: new Attribute({ type, values: [value] }) });
-}
-
-function remove(type: string, value: Buffer): Change {
-  return new LdapChange({ operation: 'delete', modification: new Attribute({ type, values: [value] }) });
-}
-
-function first(value: Entry[string] | undefined): string | undefined {
-  const one = Array.isArray(value) ? value[0] : value;
-  return one === undefined ? undefined : Buffer.isBuffer(one) ? one.toString('utf8') : one;
-}
-
-function text(value: Entry[string] | undefined): string | null {
-  const one = first(value);
-  return one === undefined || one === '' ? null : one;
 }
 
 function notFound(id: string): NyckelError {
