@@ -2,10 +2,19 @@
 // the dummy verify for unknown accounts, rehash detection, and the limit on computations at once.
 
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, test } from 'node:test';
 import { hash as argon2Hash } from '@node-rs/argon2';
 import { configSchema } from '../config/schema.ts';
-import { argon2Activity, argon2Concurrency, dummyVerify, hashPassword, needsRehash, verifyPassword } from './password-hashing.ts';
+import {
+  argon2Activity,
+  argon2Concurrency,
+  argon2ConcurrencyFor,
+  dummyVerify,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from './password-hashing.ts';
 
 const cheap = { memoryKiB: 8192, iterations: 1, parallelism: 1 };
 
@@ -124,6 +133,39 @@ describe('needsRehash', () => {
 });
 
 describe('computations at once', () => {
+  // As many lanes as cores: one such computation keeps every core busy by itself.
+  const wide = { ...cheap, parallelism: availableParallelism() };
+
+  test('computations with a lane for every core run one at a time, verifies included', async () => {
+    assert.equal(argon2ConcurrencyFor(wide.parallelism), 1);
+    assert.equal(argon2ConcurrencyFor(1), argon2Concurrency);
+    const stored = await hashPassword('Rätt lösenord 2026', wide);
+    let most = 0;
+    const watch = setInterval(() => {
+      most = Math.max(most, argon2Activity().running);
+    }, 1);
+    const work = [
+      ...Array.from({ length: 4 }, (_, i) => hashPassword(`lösenord ${i}`, wide)),
+      ...Array.from({ length: 4 }, (_, i) => verifyPassword(stored, i % 2 === 0 ? 'Rätt lösenord 2026' : 'fel')),
+    ];
+    const queued = argon2Activity().queued;
+    const results = await Promise.all(work);
+    clearInterval(watch);
+    assert.equal(queued, 7, 'all but the first waited');
+    assert.equal(most, 1);
+    assert.deepEqual(results.slice(4), [true, false, true, false]);
+  });
+
+  test('first come, first served: a one-lane computation does not pass a wide one waiting for the cores', async () => {
+    const order: string[] = [];
+    const done = (name: string) => () => order.push(name);
+    const first = hashPassword('först', cheap).then(done('narrow, first'));
+    const second = hashPassword('sedan', wide).then(done('wide, second'));
+    const third = hashPassword('sist', cheap).then(done('narrow, third'));
+    await Promise.all([first, second, third]);
+    assert.deepEqual(order, ['narrow, first', 'wide, second', 'narrow, third']);
+  });
+
   test('never more than argon2Concurrency, the rest wait their turn, and every answer is right', async () => {
     assert.ok(argon2Concurrency >= 1);
     const stored = await hashPassword('Rätt lösenord 2026', cheap);
