@@ -119,6 +119,23 @@ describe('OpenLDAP adapter specifics', () => {
     assert.equal((await directory.authenticate(u.spec.username, PASSWORD_1)).outcome, 'ok');
   });
 
+  test('a lock slapd does not enforce yet (stamped later than its clock) still refuses the right password', async () => {
+    // ppolicy lets a bind through while pwdAccountLockedTime is later than slapd's own clock; right
+    // after a lock, slapd's clock can be a second behind the stamp it wrote. A stamp a minute
+    // ahead makes that second last long enough to test.
+    const u = await user();
+    const ahead = new Date(Date.now() + 60_000)
+      .toISOString()
+      .replace(/[-:T]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    await slapd.asRoot((c) =>
+      c.modify(u.dn, new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: [ahead] }) })),
+    );
+    const result = await directory.authenticate(u.spec.username, PASSWORD_1);
+    assert.deepEqual({ outcome: result.outcome, id: result.account?.id }, { outcome: 'locked', id: u.dn });
+    assert.equal((await directory.readState(u.dn)).isLocked, true);
+  });
+
   test('a timed lock from the account’s own policy (pwdPolicySubentry) ends by itself at lockedUntil', async () => {
     const timedPolicy = `cn=timed-${run},ou=policies,${slapd.baseDn}`;
     await slapd.asRoot((c) =>

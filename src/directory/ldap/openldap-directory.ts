@@ -140,6 +140,10 @@ export class OpenLdapDirectory implements Directory {
     // The password was right.
     const state = await this.#stateOf(await this.#requireEntry(found.dn));
     if (state.isDisabled) return { outcome: 'disabled', account: found.account };
+    // ppolicy treats a lock stamp later than its own clock as "not yet in effect", and slapd's
+    // clock can lag the stamp it just wrote by up to a second: a right password in that second is
+    // let through. The entry carries the lock, so the answer is locked (no extra guesses).
+    if (state.isLocked) return { outcome: 'locked', account: found.account };
     if (state.mustChange || control.value?.error === 2) return { outcome: 'must_change', account: found.account };
     if (state.isExpired) return { outcome: 'expired', account: found.account };
     return { outcome: 'ok', account: found.account };
