@@ -235,6 +235,14 @@ describe('OpenLDAP adapter specifics', () => {
     await rejectsWith(directory.lock(noLockout.dn), 'config_invalid');
     assert.equal(await lockedTime(noLockout.dn), null);
     assert.equal((await directory.authenticate(noLockout.spec.username, PASSWORD_1)).outcome, 'ok');
+    // A stamp left over from an earlier policy: slapd ignores it under pwdLockout FALSE, and so does sign-in.
+    await slapd.asRoot((c) =>
+      c.modify(
+        noLockout.dn,
+        new Change({ operation: 'replace', modification: new Attribute({ type: 'pwdAccountLockedTime', values: ['20260101000000Z'] }) }),
+      ),
+    );
+    assert.equal((await directory.authenticate(noLockout.spec.username, PASSWORD_1)).outcome, 'ok');
   });
 
   test('history: slapd refuses a recent password with in_history, for a reset and for a change', async () => {

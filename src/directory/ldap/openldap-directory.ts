@@ -138,12 +138,13 @@ export class OpenLdapDirectory implements Directory {
       if (connection !== null) await this.#pool.discard(connection);
     }
     // The password was right.
-    const state = await this.#stateOf(await this.#requireEntry(found.dn));
+    const current = await this.#requireEntry(found.dn);
+    const state = await this.#stateOf(current);
     if (state.isDisabled) return { outcome: 'disabled', account: found.account };
     // ppolicy treats a lock stamp later than its own clock as "not yet in effect", and slapd's
     // clock can lag the stamp it just wrote by up to a second: a right password in that second is
     // let through. The entry carries the lock, so the answer is locked (no extra guesses).
-    if (state.isLocked) return { outcome: 'locked', account: found.account };
+    if (state.isLocked && (await this.#lockMayHold(current.entry))) return { outcome: 'locked', account: found.account };
     if (state.mustChange || control.value?.error === 2) return { outcome: 'must_change', account: found.account };
     if (state.isExpired) return { outcome: 'expired', account: found.account };
     return { outcome: 'ok', account: found.account };
@@ -531,6 +532,16 @@ export class OpenLdapDirectory implements Directory {
   }
 
   /** The account's password policy: its pwdPolicySubentry, else the configured ppolicy DN, else none. */
+  /**
+   * Whether slapd enforces a lock stamp on this entry: its policy has pwdLockout TRUE, or Nyckel
+   * can't see the policy (no pwdPolicySubentry and no directory.ldap.ppolicyDn: slapd's own
+   * ppolicy_default applies). A policy with pwdLockout off makes slapd ignore the stamp.
+   */
+  async #lockMayHold(entry: Entry): Promise<boolean> {
+    if ((firstValue(entry, 'pwdPolicySubentry') ?? this.#settings.ppolicyDn) === null) return true;
+    return (await this.#policyFor(entry)).lockout;
+  }
+
   async #policyFor(entry: Entry): Promise<PasswordPolicy> {
     const dn = firstValue(entry, 'pwdPolicySubentry') ?? this.#settings.ppolicyDn;
     const none: PasswordPolicy = { lockout: false, maxAgeSeconds: 0, lockoutDurationSeconds: 0, inHistory: 0, minLength: 0 };
