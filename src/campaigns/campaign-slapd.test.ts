@@ -5,11 +5,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Slapd, slapdDirectoryConfig, startSlapd } from '../../test/support/slapd.ts';
+import { type Slapd, slapdLdapSettings, startSlapd } from '../../test/support/slapd.ts';
 import { makeTempDir } from '../../test/support/temp-dir.ts';
-import { configSchema } from '../config/schema.ts';
 import type { DirectoryAccount } from '../directory/directory.ts';
-import { resolveLdapSettings } from '../directory/ldap/ldap-config.ts';
 import { OpenLdapDirectory } from '../directory/ldap/openldap-directory.ts';
 import { ManualClock, systemClock } from '../domain/clock.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -51,8 +49,7 @@ describe(`a campaign over ${COUNT} accounts in a real slapd`, () => {
       }
     });
     process.stdout.write(`# ${COUNT} slapd entries added in ${Math.round(performance.now() - started)} ms\n`);
-    const config = configSchema.parse({ directory: slapdDirectoryConfig(slapd) });
-    directory = new OpenLdapDirectory(resolveLdapSettings(config.directory, 'openldap'));
+    directory = new OpenLdapDirectory(slapdLdapSettings(slapd));
     const dir = await makeTempDir('campaign-slapd');
     cleanupDir = dir.cleanup;
     const open = openDatabase({ driver: 'sqlite', path: `${dir.path}/nyckel.db` });

@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Attribute, Change, Client } from 'ldapts';
-import type { ConfigInput } from '../../src/config/schema.ts';
+import { type ConfigInput, configSchema } from '../../src/config/schema.ts';
+import { type LdapSettings, resolveLdapSettings } from '../../src/directory/ldap/ldap-config.ts';
 
 const SLAPD = '/usr/sbin/slapd';
 const INSTALL_HINT = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y slapd ldap-utils openssl';
@@ -521,4 +522,10 @@ export function slapdDirectoryConfig(slapd: Slapd, ldap: Partial<LdapInput> = {}
       ...ldap,
     },
   };
+}
+
+/** The OpenLDAP adapter's resolved settings for this slapd (slapdDirectoryConfig through the config schema). */
+export function slapdLdapSettings(slapd: Slapd, ldap: Partial<LdapInput> = {}): LdapSettings {
+  const config = configSchema.parse({ directory: slapdDirectoryConfig(slapd, ldap) });
+  return resolveLdapSettings(config.directory, 'openldap');
 }

@@ -26,33 +26,14 @@ import { andFilter, configuredFilter, equalityFilter, identifierFilter, normalis
 import { departmentFilterValue, dnKey, groupDnFilterValue, groupSearchBase, groupsHolding, memberKeys } from './ldap-groups.ts';
 import { DnListings, decodeCursor, encodeCursor, firstAfter, listingError } from './ldap-listing.ts';
 import { PASSWORD_MODIFY_OID, passwordModifyRequestValue } from './password-modify.ts';
+import { ADMINISTRATIVE_LOCK, enforcesLocks, NYCKEL_LOCK, PasswordPolicies, type PasswordPolicy } from './ppolicy.ts';
 
-/** ppolicy's value of pwdAccountLockedTime for "locked by an administrator until unlocked by one". */
-const ADMINISTRATIVE_LOCK = '000001010000Z';
-/**
- * Nyckel's own lock (lock()): slapd reads the epoch as "locked until unlocked" whatever
- * pwdLockoutDuration says (its lock time parses to 0, as the administrator's value does), and the
- * value differs from ADMINISTRATIVE_LOCK, so unlock and a reset may lift Nyckel's lock while an
- * administrator's lock (which Nyckel reads as disabled) stays.
- */
-const NYCKEL_LOCK = '19700101000000Z';
-/** The policy entry is read at most this often (it changes rarely). */
-const POLICY_CACHE_MS = 60_000;
 /** Longest password sent to the server (protects it from huge binds; NIST allows at least 64). */
 const DEFAULT_MAX_PASSWORD_LENGTH = 1024;
 const MAX_ID_LENGTH = 2048;
 
 const STATE_ATTRIBUTES = ['pwdAccountLockedTime', 'pwdChangedTime', 'pwdReset', 'pwdPolicySubentry'];
 /** The group classes whose members Nyckel follows (DNs in member / uniqueMember). */
-
-interface PasswordPolicy {
-  /** pwdLockout: without it slapd ignores pwdAccountLockedTime, so lock() would not hold. */
-  lockout: boolean;
-  maxAgeSeconds: number;
-  lockoutDurationSeconds: number;
-  inHistory: number;
-  minLength: number;
-}
 
 interface AccountEntry {
   dn: string;
@@ -77,7 +58,7 @@ export class OpenLdapDirectory implements Directory {
   readonly #userFilter: string | null;
   readonly #disabledFilter: string | null;
   readonly #baseDnKey: string;
-  readonly #policyCache = new Map<string, { policy: PasswordPolicy; readAt: number }>();
+  readonly #policies: PasswordPolicies;
   readonly #logger: LdapPoolOptions['logger'];
   #groupBase: Promise<string> | null = null;
   /** The sorted DN lists of walks under way (see listAccounts), by filter and group. */
@@ -97,6 +78,7 @@ export class OpenLdapDirectory implements Directory {
     }
     this.#baseDnKey = dnKey(settings.baseDn);
     this.#pool = new LdapConnectionPool(settings, options);
+    this.#policies = new PasswordPolicies(this.#pool, settings.ppolicyDn);
   }
 
   async findAccount(identifier: string): Promise<DirectoryAccount | null> {
@@ -144,7 +126,8 @@ export class OpenLdapDirectory implements Directory {
     // ppolicy treats a lock stamp later than its own clock as "not yet in effect", and slapd's
     // clock can lag the stamp it just wrote by up to a second: a right password in that second is
     // let through. The entry carries the lock, so the answer is locked (no extra guesses).
-    if (state.isLocked && (await this.#lockMayHold(current.entry))) return { outcome: 'locked', account: found.account };
+    // (The policy is the one #stateOf has just read, from the cache.)
+    if (state.isLocked && enforcesLocks(await this.#policies.of(current.entry))) return { outcome: 'locked', account: found.account };
     if (state.mustChange || control.value?.error === 2) return { outcome: 'must_change', account: found.account };
     if (state.isExpired) return { outcome: 'expired', account: found.account };
     return { outcome: 'ok', account: found.account };
@@ -154,7 +137,7 @@ export class OpenLdapDirectory implements Directory {
     this.#checkLength(newPassword);
     const found = await this.#requireEntry(id);
     await this.#writes.run(found.dn, async () => {
-      const policy = await this.#policyFor(found.entry);
+      const policy = await this.#policies.of(found.entry);
       await this.#pool
         .withService(
           'set password',
@@ -194,7 +177,7 @@ export class OpenLdapDirectory implements Directory {
     }
     if (oldPassword === newPassword) throw policyViolation({ rule: 'same_as_current' }, new Error('new password equals the current one'));
     await this.#writes.run(found.dn, async () => {
-      const policy = await this.#policyFor(found.entry);
+      const policy = await this.#policies.of(found.entry);
       const bindControl = new PasswordPolicyControl();
       let connection: LdapConnection | null = null;
       try {
@@ -245,7 +228,7 @@ export class OpenLdapDirectory implements Directory {
 
   async lock(id: string): Promise<void> {
     const found = await this.#requireEntry(id);
-    const policy = await this.#policyFor(found.entry);
+    const policy = await this.#policies.of(found.entry);
     if (!policy.lockout) {
       throw new NyckelError(
         'config_invalid',
@@ -461,14 +444,14 @@ export class OpenLdapDirectory implements Directory {
     if (lockedValue === null) return false;
     if (lockedValue === ADMINISTRATIVE_LOCK || lockedValue === NYCKEL_LOCK) return true;
     const lockedAt = parseGeneralizedTime(lockedValue);
-    const policy = await this.#policyFor(found.entry);
+    const policy = await this.#policies.of(found.entry);
     if (lockedAt === null || policy.lockoutDurationSeconds === 0) return true;
     return lockedAt.getTime() + policy.lockoutDurationSeconds * 1000 > this.#clock.now().getTime();
   }
 
   async #stateOf(found: AccountEntry): Promise<AccountState> {
     const now = this.#clock.now().getTime();
-    const policy = await this.#policyFor(found.entry);
+    const policy = await this.#policies.of(found.entry);
     const lockedValue = firstValue(found.entry, 'pwdAccountLockedTime');
     const isAdministrativeLock = lockedValue === ADMINISTRATIVE_LOCK;
     const isNyckelLock = lockedValue === NYCKEL_LOCK;
@@ -532,47 +515,6 @@ export class OpenLdapDirectory implements Directory {
   }
 
   /** The account's password policy: its pwdPolicySubentry, else the configured ppolicy DN, else none. */
-  /**
-   * Whether slapd enforces a lock stamp on this entry: its policy has pwdLockout TRUE, or Nyckel
-   * can't see the policy (no pwdPolicySubentry and no directory.ldap.ppolicyDn: slapd's own
-   * ppolicy_default applies). A policy with pwdLockout off makes slapd ignore the stamp.
-   */
-  async #lockMayHold(entry: Entry): Promise<boolean> {
-    if ((firstValue(entry, 'pwdPolicySubentry') ?? this.#settings.ppolicyDn) === null) return true;
-    return (await this.#policyFor(entry)).lockout;
-  }
-
-  async #policyFor(entry: Entry): Promise<PasswordPolicy> {
-    const dn = firstValue(entry, 'pwdPolicySubentry') ?? this.#settings.ppolicyDn;
-    const none: PasswordPolicy = { lockout: false, maxAgeSeconds: 0, lockoutDurationSeconds: 0, inHistory: 0, minLength: 0 };
-    if (dn === null) return none;
-    const cached = this.#policyCache.get(dn);
-    const now = Date.now();
-    if (cached !== undefined && now - cached.readAt < POLICY_CACHE_MS) return cached.policy;
-    const result = await this.#pool
-      .withService('read password policy', (connection) =>
-        connection.client.search(dn, {
-          scope: 'base',
-          filter: '(objectClass=pwdPolicy)',
-          attributes: ['pwdMaxAge', 'pwdLockoutDuration', 'pwdLockout', 'pwdInHistory', 'pwdMinLength'],
-        }),
-      )
-      .catch((error: unknown) => {
-        throw toDirectoryError('read password policy', error);
-      });
-    const policyEntry = result.searchEntries[0];
-    const number = (name: string) => Number.parseInt(policyEntry === undefined ? '0' : (firstValue(policyEntry, name) ?? '0'), 10) || 0;
-    const policy: PasswordPolicy = {
-      lockout: policyEntry !== undefined && firstValue(policyEntry, 'pwdLockout')?.toUpperCase() === 'TRUE',
-      maxAgeSeconds: number('pwdMaxAge'),
-      lockoutDurationSeconds: number('pwdLockoutDuration'),
-      inHistory: number('pwdInHistory'),
-      minLength: number('pwdMinLength'),
-    };
-    this.#policyCache.set(dn, { policy, readAt: now });
-    return policy;
-  }
-
   // --- writing ---
 
   #checkLength(password: string): void {
